@@ -1,0 +1,153 @@
+package io.roomcast;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.roomcast.api.ApiServer;
+import io.roomcast.config.Config;
+import io.roomcast.events.Events;
+import io.roomcast.events.Webhooks;
+import io.roomcast.room.RoomService;
+import io.roomcast.storage.EmbeddedS3;
+import io.roomcast.storage.ObjectStore;
+import io.vertx.core.Vertx;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.core.VertxOptions;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * One Roomcast node: the object store (embedded unless an endpoint is configured), the room registry
+ * loaded from it, webhooks, and the HTTP API. {@link #start} blocks until the node serves;
+ * {@link #stop} releases everything once.
+ */
+public final class Roomcast implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Roomcast.class.getName());
+
+    private final Config config;
+    private final Vertx vertx;
+    private final PrometheusMeterRegistry registry;
+    private EmbeddedS3 embeddedS3;
+    private ObjectStore store;
+    private Webhooks webhooks;
+    private RoomService rooms;
+    private ApiServer api;
+    private boolean stopped;
+
+    private Roomcast(Config config) {
+        this.config = config;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.vertx = Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                        .setJvmMetricsEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(registry))
+                .build();
+    }
+
+    /** Starts a node and waits until its API answers. Call from a plain thread, not an event loop. */
+    public static Roomcast start(Config config) throws Exception {
+        Roomcast node = new Roomcast(config);
+        try {
+            node.startParts();
+            return node;
+        } catch (Exception e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    private void startParts() throws Exception {
+        URI endpoint;
+        String configured = config.str("s3.endpoint");
+        if (configured.isEmpty()) {
+            embeddedS3 = EmbeddedS3.start(config.dataDir().resolve("s3"), config.str("s3.host"),
+                    config.integer("s3.port"), config.str("s3.accessKey"), config.str("s3.secretKey"),
+                    config.str("s3.bucket"));
+            endpoint = embeddedS3.endpoint();
+            LOG.info(() -> "embedded S3 store at " + embeddedS3.endpoint() + " keeping objects in "
+                    + config.dataDir().resolve("s3"));
+        } else {
+            endpoint = URI.create(configured);
+        }
+        store = new ObjectStore(vertx, endpoint, config.str("s3.region"), config.str("s3.accessKey"),
+                config.str("s3.secretKey"), config.str("s3.bucket"), config.bool("s3.pathStyle"),
+                Duration.ofSeconds(config.lng("s3.presignSeconds")));
+        store.ensureBucket().await(60, TimeUnit.SECONDS);
+
+        webhooks = new Webhooks(vertx, config.str("webhooks.secret"), config.integer("webhooks.maxAttempts"),
+                config.lng("webhooks.initialBackoffMs"), config.lng("webhooks.maxBackoffMs"),
+                config.lng("webhooks.timeoutMs"), config.integer("webhooks.maxPending"),
+                config.bool("webhooks.allowPrivateAddresses"), registry);
+        Events events = new Events(vertx, webhooks);
+        rooms = new RoomService(vertx, store, events, config.lng("sessions.graceSeconds") * 1000,
+                config.integer("limits.maxRooms"), config.integer("limits.maxParticipantsPerRoom"), registry);
+        rooms.load().await(120, TimeUnit.SECONDS);
+
+        api = new ApiServer(vertx, config, rooms, webhooks, store, registry);
+        api.listen().await(30, TimeUnit.SECONDS);
+        LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port());
+        if (config.usesDevelopmentJwtSecret()) {
+            LOG.warning("the development JWT secret is in use: set ROOMCAST_JWT_SECRET before exposing this server");
+        }
+    }
+
+    public int httpPort() {
+        return api.port();
+    }
+
+    /** The store's endpoint as a client sees it. */
+    public URI s3Endpoint() {
+        return embeddedS3 != null ? embeddedS3.endpoint() : URI.create(config.str("s3.endpoint"));
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public RoomService rooms() {
+        return rooms;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Stops serving, then releases the store and Vert.x. Safe to call more than once. */
+    public synchronized void stop() {
+        if (stopped) return;
+        stopped = true;
+        try {
+            if (api != null) api.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warning("closing the API: " + e);
+        }
+        if (rooms != null) rooms.close();
+        if (webhooks != null) webhooks.close();
+        if (store != null) store.close();
+        try {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warning("closing Vert.x: " + e);
+        }
+        if (embeddedS3 != null) {
+            try {
+                embeddedS3.close();
+            } catch (Exception e) {
+                LOG.warning("stopping the embedded store: " + e);
+            }
+        }
+        registry.close();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

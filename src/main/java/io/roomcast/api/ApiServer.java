@@ -1,0 +1,424 @@
+package io.roomcast.api;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.roomcast.config.Config;
+import io.roomcast.events.Webhooks;
+import io.roomcast.room.Room;
+import io.roomcast.room.RoomService;
+import io.roomcast.room.Session;
+import io.roomcast.room.Track;
+import io.roomcast.storage.ObjectStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The HTTP API of DESIGN.md on Vert.x Web: JWT on every {@code /v2} route, JSON errors, bounded bodies,
+ * paginated lists. Handlers only touch in-memory state and start asynchronous I/O; they never block.
+ */
+public final class ApiServer {
+    private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
+    private static final String ROOM_LIMIT = "roomcast.roomLimit";
+    private static final Set<String> KINDS = Set.of("audio", "video");
+    private static final Set<String> SOURCES = Set.of("camera", "mic", "screen");
+    private static final Set<String> AUDIO_CODECS = Set.of("opus");
+    private static final Set<String> VIDEO_CODECS = Set.of("vp8", "h264");
+    /** Event types a room's webhook may subscribe to; later outputs add theirs here. */
+    public static final Set<String> WEBHOOK_TYPES = Set.of(
+            "session-started", "session-ended", "participant-joined", "participant-left",
+            "recording-starting", "recording-started", "recording-stopping", "recording-stopped", "recording-failed",
+            "livestream-starting", "livestream-started", "livestream-stopping", "livestream-stopped", "livestream-failed",
+            "hls-started", "hls-playable", "hls-stopped", "hls-failed",
+            "transcription-started", "transcription-stopped",
+            "post-transcription-completed", "post-transcription-failed");
+
+    private final Vertx vertx;
+    private final Config config;
+    private final RoomService rooms;
+    private final Webhooks webhooks;
+    private final ObjectStore store;
+    private final PrometheusMeterRegistry registry;
+    private final JWTAuth jwt;
+    private final Requests requests;
+    private final Router router;
+    private final Buffer openApi;
+    private HttpServer server;
+
+    public ApiServer(Vertx vertx, Config config, RoomService rooms, Webhooks webhooks, ObjectStore store,
+                     PrometheusMeterRegistry registry) {
+        this.vertx = vertx;
+        this.config = config;
+        this.rooms = rooms;
+        this.webhooks = webhooks;
+        this.store = store;
+        this.registry = registry;
+        this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
+                new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.str("auth.jwtSecret"))));
+        this.requests = new Requests(config.integer("limits.maxStringLength"), config.integer("limits.maxPerPage"));
+        this.openApi = loadOpenApi();
+        this.router = buildRouter();
+    }
+
+    private static Buffer loadOpenApi() {
+        try (InputStream in = ApiServer.class.getResourceAsStream("/openapi.yaml")) {
+            if (in == null) throw new IllegalStateException("openapi.yaml is missing from the jar");
+            return Buffer.buffer(in.readAllBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    public Future<HttpServer> listen() {
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(config.str("http.host"))
+                .setPort(config.integer("http.port"))
+                .setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(16384)
+                .setCompressionSupported(true);
+        return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public Future<Void> close() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    private Router buildRouter() {
+        Router r = Router.router(vertx);
+        String origins = config.str("http.corsOrigins");
+        CorsHandler cors = CorsHandler.create()
+                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
+                .allowedHeaders(Set.of("Authorization", "Content-Type", "Accept", "Last-Event-ID"));
+        if (!origins.isBlank() && !origins.equals("*")) cors.addOrigins(List.of(origins.split("\\s*,\\s*")));
+        r.route().handler(cors);
+
+        r.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+        r.get("/ready").handler(this::ready);
+        r.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+        r.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
+                .end(openApi));
+
+        r.route("/v2/*").handler(BodyHandler.create(false).setBodyLimit(config.lng("http.maxBodyBytes")));
+        r.route("/v2/*").handler(this::authenticate);
+
+        // Rooms and sessions
+        r.post("/v2/rooms").handler(api(this::createRoom));
+        r.get("/v2/rooms").handler(api(this::listRooms));
+        r.get("/v2/rooms/:roomId").handler(api(this::getRoom));
+        r.get("/v2/sessions").handler(api(this::listSessions));
+        r.get("/v2/sessions/:sessionId").handler(api(this::getSession));
+        r.post("/v2/sessions/end").handler(api(this::endSession));
+        // Ingest (the SFU)
+        r.post("/v2/rooms/:roomId/participants").handler(api(this::join));
+        r.delete("/v2/rooms/:roomId/participants/:participantId").handler(api(this::leave));
+        notYet(r, HttpMethod.GET, "/v2/rooms/:roomId/participants/:participantId/stats", "track statistics arrive with RTP ingest");
+        notYet(r, HttpMethod.POST, "/v2/rooms/:roomId/layout", "layouts arrive with composition");
+        // Outputs and jobs: part of the contract, built by later stages of the flow.
+        notYet(r, HttpMethod.POST, "/v2/recordings/start", "cloud recording is not built yet");
+        notYet(r, HttpMethod.POST, "/v2/recordings/end", "cloud recording is not built yet");
+        notYet(r, HttpMethod.GET, "/v2/recordings", "cloud recording is not built yet");
+        notYet(r, HttpMethod.GET, "/v2/recordings/:id", "cloud recording is not built yet");
+        notYet(r, HttpMethod.POST, "/v2/livestreams/start", "RTMP livestreams are not built yet");
+        notYet(r, HttpMethod.POST, "/v2/livestreams/end", "RTMP livestreams are not built yet");
+        notYet(r, HttpMethod.GET, "/v2/livestreams", "RTMP livestreams are not built yet");
+        notYet(r, HttpMethod.POST, "/v2/hls/start", "HLS is not built yet");
+        notYet(r, HttpMethod.POST, "/v2/hls/end", "HLS is not built yet");
+        notYet(r, HttpMethod.GET, "/v2/hls", "HLS is not built yet");
+        notYet(r, HttpMethod.POST, "/v2/transcription/start", "live transcription is not built yet");
+        notYet(r, HttpMethod.POST, "/v2/transcription/end", "live transcription is not built yet");
+        notYet(r, HttpMethod.GET, "/v2/rooms/:roomId/captions", "live captions are not built yet");
+        notYet(r, HttpMethod.GET, "/v2/rooms/:roomId/captions/ws", "live captions are not built yet");
+        notYet(r, HttpMethod.POST, "/v2/transcriptions", "post-call transcription is not built yet");
+        notYet(r, HttpMethod.GET, "/v2/transcriptions", "post-call transcription is not built yet");
+        notYet(r, HttpMethod.GET, "/v2/transcriptions/:id", "post-call transcription is not built yet");
+        notYet(r, HttpMethod.GET, "/v2/transcriptions/:id/download", "post-call transcription is not built yet");
+
+        r.route().failureHandler(this::failure);
+        r.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
+        r.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path()));
+        return r;
+    }
+
+    private void notYet(Router r, HttpMethod method, String path, String why) {
+        r.route(method, path).handler(ctx -> {
+            String roomId = ctx.pathParam("roomId");
+            if (roomId != null) checkRoomAccess(ctx, roomId);
+            error(ctx, 501, "not_implemented", why);
+        });
+    }
+
+    // ---- plumbing ----
+
+    private Handler api(Function<RoutingContext, Future<JsonObject>> fn) {
+        return new Handler(fn);
+    }
+
+    /** Runs a handler; its future's JSON is the 200 answer, a failure goes to {@link #failure}. */
+    private static final class Handler implements io.vertx.core.Handler<RoutingContext> {
+        private final Function<RoutingContext, Future<JsonObject>> fn;
+
+        Handler(Function<RoutingContext, Future<JsonObject>> fn) {
+            this.fn = fn;
+        }
+
+        @Override
+        public void handle(RoutingContext ctx) {
+            Future<JsonObject> result;
+            try {
+                result = fn.apply(ctx);
+            } catch (RuntimeException e) {
+                ctx.fail(e);
+                return;
+            }
+            result.onComplete(ar -> {
+                if (ctx.response().ended()) return;
+                if (ar.succeeded()) json(ctx, 200, ar.result());
+                else ctx.fail(ar.cause());
+            });
+        }
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(body.toBuffer());
+    }
+
+    private static void error(RoutingContext ctx, int status, String code, String message) {
+        if (ctx.response().ended()) return;
+        json(ctx, status, ApiException.body(code, message));
+    }
+
+    private void failure(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        if (t instanceof ApiException e) {
+            if (e.status() == 401) ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            error(ctx, e.status(), e.code(), e.getMessage());
+            return;
+        }
+        int status = ctx.statusCode();
+        switch (status) {
+            case 413 -> error(ctx, 413, "payload_too_large",
+                    "the request body is larger than " + config.lng("http.maxBodyBytes") + " bytes");
+            case 400 -> error(ctx, 400, "invalid_request", "the request could not be read");
+            case 404 -> error(ctx, 404, "not_found", "not found");
+            default -> {
+                LOG.log(Level.SEVERE, "internal error on " + ctx.request().method() + " " + ctx.request().path(), t);
+                error(ctx, status >= 500 ? status : 500, "internal_error",
+                        "the server failed to handle this request; it has been logged");
+            }
+        }
+    }
+
+    private void ready(RoutingContext ctx) {
+        store.ping().timeout(3, TimeUnit.SECONDS).onComplete(ar -> {
+            if (ar.succeeded()) json(ctx, 200, new JsonObject().put("status", "READY"));
+            else json(ctx, 503, ApiException.body("not_ready", "the object store is not reachable"));
+        });
+    }
+
+    // ---- auth ----
+
+    private void authenticate(RoutingContext ctx) {
+        if (ctx.request().method() == HttpMethod.OPTIONS) {
+            ctx.next();
+            return;
+        }
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+            ctx.fail(new ApiException(401, "unauthorized", "an Authorization: Bearer <JWT> header is required"));
+            return;
+        }
+        jwt.authenticate(new TokenCredentials(header.substring(7).trim())).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.fine(() -> "token refused: " + ar.cause().getMessage());
+                ctx.fail(new ApiException(401, "unauthorized", "the token is invalid or expired"));
+                return;
+            }
+            io.vertx.ext.auth.User user = ar.result();
+            if (!(user.get("exp") instanceof Number)) {
+                ctx.fail(new ApiException(401, "unauthorized", "the token must carry an exp claim"));
+                return;
+            }
+            Object roomId = user.principal().getValue("roomId");
+            if (roomId != null) ctx.put(ROOM_LIMIT, String.valueOf(roomId));
+            ctx.next();
+        });
+    }
+
+    /** A token limited to one room (claim roomId) may only touch that room. */
+    private static void checkRoomAccess(RoutingContext ctx, String roomId) {
+        String limit = ctx.get(ROOM_LIMIT);
+        if (limit != null && !limit.equals(roomId)) {
+            throw new ApiException(403, "forbidden", "this token is limited to another room");
+        }
+    }
+
+    private static void requireUnlimited(RoutingContext ctx) {
+        if (ctx.get(ROOM_LIMIT) != null) {
+            throw new ApiException(403, "forbidden", "a token limited to one room cannot do this");
+        }
+    }
+
+    private String pathRoomId(RoutingContext ctx) {
+        String roomId = Requests.checkId("roomId", ctx.pathParam("roomId"));
+        checkRoomAccess(ctx, roomId);
+        return roomId;
+    }
+
+    // ---- rooms ----
+
+    private Future<JsonObject> createRoom(RoutingContext ctx) {
+        requireUnlimited(ctx);
+        JsonObject body = requests.body(ctx);
+        String customRoomId = requests.optString(body, "customRoomId");
+        JsonObject webhook = requests.optObject(body, "webhook");
+        String url = null;
+        List<String> events = null;
+        if (webhook != null) {
+            url = field("webhook.", () -> requests.requireString(webhook, "url"));
+            webhooks.validateUrl("webhook.url", url);
+            Object ev = webhook.getValue("events");
+            if (ev != null) {
+                if (!(ev instanceof JsonArray arr)) throw ApiException.badRequest("webhook.events must be an array");
+                events = new ArrayList<>();
+                for (Object o : arr) {
+                    if (!(o instanceof String s) || !WEBHOOK_TYPES.contains(s)) {
+                        throw ApiException.badRequest("webhook.events has an unknown event type: " + o);
+                    }
+                    events.add(s);
+                }
+            }
+        }
+        return rooms.createRoom(customRoomId, url, events).map(Room::toJson);
+    }
+
+    private Future<JsonObject> listRooms(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        String limit = ctx.get(ROOM_LIMIT);
+        List<Room> all = rooms.rooms();
+        if (limit != null) all = all.stream().filter(room -> room.roomId().equals(limit)).toList();
+        return Future.succeededFuture(page.of(all, Room::toJson));
+    }
+
+    private Future<JsonObject> getRoom(RoutingContext ctx) {
+        return Future.succeededFuture(rooms.room(pathRoomId(ctx)).toJson());
+    }
+
+    // ---- sessions ----
+
+    private Future<JsonObject> listSessions(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        String roomId = ctx.request().getParam("roomId");
+        if (roomId != null) {
+            Requests.checkId("roomId", roomId);
+            checkRoomAccess(ctx, roomId);
+            rooms.room(roomId);
+        } else {
+            requireUnlimited(ctx);
+        }
+        return Future.succeededFuture(page.of(rooms.sessions(roomId), rooms::sessionJson));
+    }
+
+    private Future<JsonObject> getSession(RoutingContext ctx) {
+        Session s = rooms.session(Requests.checkId("sessionId", ctx.pathParam("sessionId")));
+        checkRoomAccess(ctx, s.roomId());
+        return Future.succeededFuture(rooms.sessionJson(s));
+    }
+
+    private Future<JsonObject> endSession(RoutingContext ctx) {
+        String roomId = requests.requireId(requests.body(ctx), "roomId");
+        checkRoomAccess(ctx, roomId);
+        return rooms.endSession(roomId).map(rooms::sessionJson);
+    }
+
+    // ---- participants ----
+
+    private Future<JsonObject> join(RoutingContext ctx) {
+        String roomId = pathRoomId(ctx);
+        rooms.room(roomId);
+        JsonObject body = requests.body(ctx);
+        String participantId = requests.requireId(body, "participantId");
+        String name = requests.requireString(body, "name");
+        JsonArray list = requests.requireArray(body, "tracks");
+        int maxTracks = config.integer("limits.maxTracksPerParticipant");
+        if (list.size() > maxTracks) {
+            throw new ApiException(413, "too_many_tracks", "at most " + maxTracks + " tracks per participant");
+        }
+        List<Track> tracks = new ArrayList<>();
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.getValue(i) instanceof JsonObject t)) throw ApiException.badRequest("tracks[" + i + "] must be an object");
+            tracks.add(track(t, i));
+            if (!seen.add(tracks.get(i).ssrc())) throw ApiException.badRequest("tracks[" + i + "].ssrc is used twice");
+        }
+        return rooms.join(roomId, participantId, name, tracks).map(j -> new JsonObject()
+                .put("sessionId", j.session().sessionId())
+                .put("participantId", participantId)
+                .put("ingest", new JsonObject().put("protocol", "rtp/udp")
+                        .put("host", config.str("rtp.publicHost")).put("port", config.integer("rtp.port"))));
+    }
+
+    private Track track(JsonObject t, int i) {
+        String p = "tracks[" + i + "].";
+        String kind = field(p, () -> requests.oneOf(t, "kind", KINDS, null));
+        boolean audio = kind.equals("audio");
+        String source = field(p, () -> requests.oneOf(t, "source", SOURCES, audio ? "mic" : "camera"));
+        if (audio != source.equals("mic")) {
+            throw ApiException.badRequest(p + "source '" + source + "' does not fit kind '" + kind + "'");
+        }
+        String codec = field(p, () -> requests.oneOf(t, "codec", audio ? AUDIO_CODECS : VIDEO_CODECS, null));
+        long ssrc = field(p, () -> requests.integer(t, "ssrc", null, 0, 0xFFFFFFFFL));
+        int payloadType = (int) (long) field(p, () -> requests.integer(t, "payloadType", null, 0, 127));
+        int clockRate = (int) (long) field(p, () -> requests.integer(t, "clockRate", audio ? 48000L : 90000L, 8000, 192000));
+        return new Track(kind, source, codec, ssrc, payloadType, clockRate);
+    }
+
+    /** Runs a field check of a nested object, naming the field by its full path when it fails. */
+    private static <T> T field(String prefix, java.util.function.Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (ApiException e) {
+            throw new ApiException(e.status(), e.code(), prefix + e.getMessage());
+        }
+    }
+
+    private Future<JsonObject> leave(RoutingContext ctx) {
+        String roomId = pathRoomId(ctx);
+        String participantId = Requests.checkId("participantId", ctx.pathParam("participantId"));
+        return rooms.leave(roomId, participantId).map(s -> new JsonObject()
+                .put("sessionId", s.sessionId()).put("participantId", participantId).put("status", "left"));
+    }
+}

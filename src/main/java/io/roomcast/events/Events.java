@@ -1,0 +1,38 @@
+package io.roomcast.events;
+
+import io.roomcast.room.Room;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+
+/**
+ * Where everything that happens in a room is announced: on the event bus (address
+ * {@value #ADDRESS}, and {@value #ADDRESS}.{roomId}) for live streams inside the node or cluster,
+ * and as webhooks to the room's URL and, when given, a request's own URL.
+ */
+public final class Events {
+    public static final String ADDRESS = "roomcast.events";
+
+    private final Vertx vertx;
+    private final Webhooks webhooks;
+
+    public Events(Vertx vertx, Webhooks webhooks) {
+        this.vertx = vertx;
+        this.webhooks = webhooks;
+    }
+
+    public void emit(Room room, String webhookType, JsonObject data) {
+        emit(room, webhookType, data, null);
+    }
+
+    /** Announces an event; {@code requestUrl} is a per-request webhook (may be null). */
+    public void emit(Room room, String webhookType, JsonObject data, String requestUrl) {
+        JsonObject event = new JsonObject().put("webhookType", webhookType).put("data", data)
+                .put("at", Instant.now().toString());
+        vertx.eventBus().publish(ADDRESS, event);
+        vertx.eventBus().publish(ADDRESS + "." + room.roomId(), event);
+        if (room.wants(webhookType)) webhooks.send(room.webhookUrl(), webhookType, data);
+        if (requestUrl != null && !requestUrl.equals(room.webhookUrl())) webhooks.send(requestUrl, webhookType, data);
+    }
+}

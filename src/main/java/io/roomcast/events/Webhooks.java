@@ -1,0 +1,174 @@
+package io.roomcast.events;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.roomcast.api.ApiException;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Delivers webhooks: {@code POST {webhookType, data}} signed with HMAC-SHA256 over the exact body bytes
+ * ({@value #SIGNATURE_HEADER}: {@code sha256=<hex>}), retried with exponential back-off on errors,
+ * timeouts and non-2xx answers. Delivery is fully asynchronous and bounded: a slow or dead receiver
+ * never blocks the API, and beyond {@code maxPending} deliveries new ones are dropped and counted.
+ */
+public final class Webhooks {
+    public static final String SIGNATURE_HEADER = "X-Roomcast-Signature";
+    public static final String ID_HEADER = "X-Roomcast-Webhook-Id";
+    public static final String ATTEMPT_HEADER = "X-Roomcast-Attempt";
+
+    private static final Logger LOG = Logger.getLogger(Webhooks.class.getName());
+
+    private final Vertx vertx;
+    private final WebClient client;
+    private final byte[] secret;
+    private final int maxAttempts;
+    private final long initialBackoffMs;
+    private final long maxBackoffMs;
+    private final long timeoutMs;
+    private final int maxPending;
+    private final boolean allowPrivateAddresses;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final Counter delivered;
+    private final Counter retried;
+    private final Counter failed;
+    private final Counter dropped;
+
+    public Webhooks(Vertx vertx, String secret, int maxAttempts, long initialBackoffMs, long maxBackoffMs,
+                    long timeoutMs, int maxPending, boolean allowPrivateAddresses, MeterRegistry registry) {
+        this.vertx = vertx;
+        this.client = WebClient.create(vertx, new WebClientOptions()
+                .setFollowRedirects(false)
+                .setConnectTimeout((int) Math.min(timeoutMs, Integer.MAX_VALUE))
+                .setUserAgent("Roomcast-Webhooks/1"));
+        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+        this.maxAttempts = maxAttempts;
+        this.initialBackoffMs = initialBackoffMs;
+        this.maxBackoffMs = maxBackoffMs;
+        this.timeoutMs = timeoutMs;
+        this.maxPending = maxPending;
+        this.allowPrivateAddresses = allowPrivateAddresses;
+        this.delivered = registry.counter("roomcast_webhooks_total", "result", "delivered");
+        this.retried = registry.counter("roomcast_webhooks_total", "result", "retried");
+        this.failed = registry.counter("roomcast_webhooks_total", "result", "failed");
+        this.dropped = registry.counter("roomcast_webhooks_total", "result", "dropped");
+        registry.gauge("roomcast_webhooks_pending", pending);
+    }
+
+    /** HMAC-SHA256 of {@code body} with {@code secret}, as lowercase hex: what receivers recompute. */
+    public static String sign(byte[] secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * Refuses a webhook URL a client gives us: only http(s), with a host, at most 2048 characters, and
+     * (unless config allows it) not a loopback, private or link-local address literal.
+     */
+    public void validateUrl(String field, String url) {
+        if (url == null || url.isBlank()) throw ApiException.badRequest(field + " must be a non-empty URL");
+        if (url.length() > 2048) throw ApiException.badRequest(field + " is longer than 2048 characters");
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw ApiException.badRequest(field + " is not a valid URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw ApiException.badRequest(field + " must use http or https");
+        }
+        String host = uri.getHost();
+        if (host == null || host.isEmpty()) throw ApiException.badRequest(field + " must name a host");
+        if (!allowPrivateAddresses && isInternal(host)) {
+            throw new ApiException(400, "forbidden_address",
+                    field + " points at a loopback, private or link-local address, which this server does not allow");
+        }
+    }
+
+    private static boolean isInternal(String host) {
+        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost") || h.toLowerCase().endsWith(".localhost")) return true;
+        if (!h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) return false; // a name, not a literal
+        try {
+            InetAddress a = InetAddress.getByName(h); // a literal: parsed, no lookup
+            return a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
+                    || a.isAnyLocalAddress() || a.isMulticastAddress()
+                    || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc);
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    /** Queues one delivery. Returns false when the queue is full and the event was dropped. */
+    public boolean send(String url, String webhookType, JsonObject data) {
+        if (pending.incrementAndGet() > maxPending) {
+            pending.decrementAndGet();
+            dropped.increment();
+            LOG.warning(() -> "webhook queue full (" + maxPending + "); dropped " + webhookType + " for " + url);
+            return false;
+        }
+        Buffer body = new JsonObject().put("webhookType", webhookType).put("data", data).toBuffer();
+        String signature = "sha256=" + sign(secret, body.getBytes());
+        attempt(url, body, signature, UUID.randomUUID().toString(), webhookType, 1);
+        return true;
+    }
+
+    private void attempt(String url, Buffer body, String signature, String id, String type, int n) {
+        client.postAbs(url)
+                .timeout(timeoutMs)
+                .putHeader("Content-Type", "application/json")
+                .putHeader(SIGNATURE_HEADER, signature)
+                .putHeader(ID_HEADER, id)
+                .putHeader(ATTEMPT_HEADER, Integer.toString(n))
+                .sendBuffer(body)
+                .onComplete(ar -> {
+                    int status = ar.succeeded() ? ar.result().statusCode() : -1;
+                    if (status >= 200 && status < 300) {
+                        pending.decrementAndGet();
+                        delivered.increment();
+                        return;
+                    }
+                    String why = ar.succeeded() ? "HTTP " + status : String.valueOf(ar.cause().getMessage());
+                    if (n >= maxAttempts) {
+                        pending.decrementAndGet();
+                        failed.increment();
+                        LOG.log(Level.WARNING, "webhook {0} to {1} failed after {2} attempts: {3}",
+                                new Object[] {type, url, n, why});
+                        return;
+                    }
+                    retried.increment();
+                    long delay = Math.min(maxBackoffMs, initialBackoffMs << Math.min(n - 1, 30));
+                    vertx.setTimer(delay, t -> attempt(url, body, signature, id, type, n + 1));
+                });
+    }
+
+    public int pending() {
+        return pending.get();
+    }
+
+    public void close() {
+        client.close();
+    }
+}

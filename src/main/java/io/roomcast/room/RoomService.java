@@ -1,0 +1,346 @@
+package io.roomcast.room;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.roomcast.api.ApiException;
+import io.roomcast.events.Events;
+import io.roomcast.storage.ObjectStore;
+import io.roomcast.storage.Persister;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * Rooms, sessions and participants of this node. A session starts when the first participant joins
+ * and ends {@code graceSeconds} after the last one leaves (or on request). Every change is written to
+ * the object store as a JSON manifest before the caller is answered, and {@link #load()} reads them
+ * back, so a restarted node knows everything that existed before.
+ * <p>
+ * Mutations are {@code synchronized} and short; persistence and webhooks are asynchronous.
+ */
+public final class RoomService {
+    private static final Logger LOG = Logger.getLogger(RoomService.class.getName());
+    static final String ROOMS_PREFIX = "meta/rooms/";
+    static final String SESSIONS_PREFIX = "meta/sessions/";
+
+    /** Where an SSRC belongs: the ingest demultiplexes on this. */
+    public record TrackBinding(String roomId, String sessionId, String participantId, Track track) {
+    }
+
+    public record JoinResult(Session session, Participant participant) {
+    }
+
+    private final Vertx vertx;
+    private final ObjectStore store;
+    private final Persister persister;
+    private final Events events;
+    private final long graceMs;
+    private final int maxRooms;
+    private final int maxParticipantsPerRoom;
+
+    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Session> active = new HashMap<>();
+    private final Map<String, Long> graceTimers = new HashMap<>();
+    private final Map<Long, TrackBinding> ssrcs = new ConcurrentHashMap<>();
+
+    public RoomService(Vertx vertx, ObjectStore store, Events events, long graceMs, int maxRooms,
+                       int maxParticipantsPerRoom, MeterRegistry registry) {
+        this.vertx = vertx;
+        this.store = store;
+        this.persister = new Persister(store);
+        this.events = events;
+        this.graceMs = graceMs;
+        this.maxRooms = maxRooms;
+        this.maxParticipantsPerRoom = maxParticipantsPerRoom;
+        registry.gaugeMapSize("roomcast_rooms", List.of(), rooms);
+        registry.gauge("roomcast_sessions_active", List.of(), this, s -> s.activeCount());
+        registry.gaugeMapSize("roomcast_tracks_registered", List.of(), ssrcs);
+    }
+
+    private synchronized int activeCount() {
+        return active.size();
+    }
+
+    private static String now() {
+        return Instant.now().toString();
+    }
+
+    /** Reads every room and session manifest from the store. Call once, before serving. */
+    public Future<Void> load() {
+        Future<Void> roomsLoaded = store.listKeys(ROOMS_PREFIX).compose(keys -> loadAll(keys, json -> {
+            Room room = Room.fromJson(json);
+            rooms.put(room.roomId(), room);
+        }));
+        Future<Void> sessionsLoaded = store.listKeys(SESSIONS_PREFIX).compose(keys -> loadAll(keys, json -> {
+            Session s = Session.fromJson(json);
+            sessions.put(s.sessionId, s);
+        }));
+        return Future.all(roomsLoaded, sessionsLoaded).map(v -> {
+            restoreActive();
+            LOG.info(() -> "loaded " + rooms.size() + " rooms and " + sessions.size() + " sessions from the store");
+            return null;
+        });
+    }
+
+    private Future<Void> loadAll(List<String> keys, java.util.function.Consumer<JsonObject> into) {
+        List<Future<JsonObject>> reads = new ArrayList<>();
+        for (String key : keys) {
+            if (key.endsWith(".json")) reads.add(store.getJson(key));
+        }
+        return Future.all(reads).map(all -> {
+            for (int i = 0; i < all.size(); i++) {
+                JsonObject json = all.resultAt(i);
+                if (json != null) into.accept(json);
+            }
+            return null;
+        });
+    }
+
+    /** Ongoing sessions carry on after a restart: their SSRCs are bound again and grace timers rearmed. */
+    private synchronized void restoreActive() {
+        for (Session s : sessions.values()) {
+            if (!s.ongoing()) continue;
+            active.put(s.roomId, s);
+            for (Participant p : s.participants.values()) {
+                if (p.present()) bind(s, p);
+            }
+            if (s.presentCount() == 0) armGrace(s);
+        }
+    }
+
+    // ---- rooms ----
+
+    public Future<Room> createRoom(String customRoomId, String webhookUrl, List<String> webhookEvents) {
+        Room room;
+        synchronized (this) {
+            if (rooms.size() >= maxRooms) {
+                throw new ApiException(429, "limit_exceeded", "this server holds its maximum of " + maxRooms + " rooms");
+            }
+            String id;
+            do {
+                id = Ids.roomId();
+            } while (rooms.containsKey(id));
+            room = new Room(id, customRoomId, now(), webhookUrl, webhookEvents);
+            rooms.put(id, room);
+        }
+        return persister.write(ROOMS_PREFIX + room.roomId() + ".json", room.toJson()).map(room);
+    }
+
+    public Room room(String roomId) {
+        Room room = Ids.isSafe(roomId) ? rooms.get(roomId) : null;
+        if (room == null) throw ApiException.notFound("room", roomId);
+        return room;
+    }
+
+    public List<Room> rooms() {
+        List<Room> list = new ArrayList<>(rooms.values());
+        list.sort(Comparator.comparing(Room::createdAt).thenComparing(Room::roomId));
+        return list;
+    }
+
+    // ---- sessions ----
+
+    public synchronized Session session(String sessionId) {
+        Session s = Ids.isSafe(sessionId) ? sessions.get(sessionId) : null;
+        if (s == null) throw ApiException.notFound("session", sessionId);
+        return s;
+    }
+
+    /** JSON of a session, taken under the lock so it is consistent. */
+    public synchronized JsonObject sessionJson(Session s) {
+        return s.toJson();
+    }
+
+    /** Sessions of one room (or all when roomId is null), oldest first. */
+    public synchronized List<Session> sessions(String roomId) {
+        List<Session> list = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            if (roomId == null || roomId.equals(s.roomId)) list.add(s);
+        }
+        list.sort(Comparator.comparing(Session::start).thenComparing(Session::sessionId));
+        return list;
+    }
+
+    public synchronized Session activeSession(String roomId) {
+        return active.get(roomId);
+    }
+
+    public TrackBinding bySsrc(long ssrc) {
+        return ssrcs.get(ssrc);
+    }
+
+    // ---- participants ----
+
+    /**
+     * Joins (or updates, if already present) a participant, starting a session when the room has none.
+     * Tracks replace the participant's previous ones, so a screen share is added by joining again.
+     */
+    public Future<JoinResult> join(String roomId, String participantId, String name, List<Track> tracks) {
+        Room room = room(roomId);
+        Session session;
+        Participant participant;
+        boolean started = false;
+        boolean entered;
+        synchronized (this) {
+            session = active.get(roomId);
+            for (Track t : tracks) {
+                TrackBinding owner = ssrcs.get(t.ssrc());
+                if (owner != null && !(owner.roomId().equals(roomId) && owner.participantId().equals(participantId))) {
+                    throw ApiException.conflict("ssrc_in_use", "ssrc " + t.ssrc() + " is already used by another track on this server");
+                }
+            }
+            if (session != null && !session.participants.containsKey(participantId)
+                    && session.participants.size() >= maxParticipantsPerRoom) {
+                throw new ApiException(429, "limit_exceeded",
+                        "room '" + roomId + "' already has its maximum of " + maxParticipantsPerRoom + " participants");
+            }
+            if (session == null) {
+                session = new Session(Ids.hex24(), roomId, now());
+                sessions.put(session.sessionId, session);
+                active.put(roomId, session);
+                started = true;
+            }
+            cancelGrace(roomId);
+            participant = session.participants.get(participantId);
+            if (participant == null) {
+                participant = new Participant(participantId, name, tracks);
+                session.participants.put(participantId, participant);
+            } else {
+                unbind(participant);
+                participant.name = name;
+                participant.tracks = tracks;
+            }
+            entered = !participant.present();
+            if (entered) participant.enter(now());
+            bind(session, participant);
+        }
+        Session s = session;
+        Participant p = participant;
+        boolean sessionStarted = started;
+        return persistSession(s).map(v -> {
+            if (sessionStarted) {
+                events.emit(room, "session-started", new JsonObject().put("roomId", roomId)
+                        .put("sessionId", s.sessionId).put("start", s.start));
+            }
+            if (entered) events.emit(room, "participant-joined", participantEvent(s, p));
+            return new JoinResult(s, p);
+        });
+    }
+
+    public Future<Session> leave(String roomId, String participantId) {
+        Room room = room(roomId);
+        Session session;
+        Participant participant;
+        synchronized (this) {
+            session = active.get(roomId);
+            participant = session == null ? null : session.participants.get(participantId);
+            if (participant == null || !participant.present()) {
+                throw new ApiException(404, "not_found",
+                        "participant '" + participantId + "' is not in a session of room '" + roomId + "'");
+            }
+            participant.exit(now());
+            unbind(participant);
+            if (session.presentCount() == 0) armGrace(session);
+        }
+        Session s = session;
+        JsonObject data = participantEvent(s, participant);
+        return persistSession(s).map(v -> {
+            events.emit(room, "participant-left", data);
+            return s;
+        });
+    }
+
+    /** Ends the room's ongoing session now. */
+    public Future<Session> endSession(String roomId) {
+        room(roomId);
+        Session s;
+        synchronized (this) {
+            s = active.get(roomId);
+            if (s == null) throw ApiException.notFound("ongoing session of room", roomId);
+        }
+        return end(s);
+    }
+
+    private Future<Session> end(Session s) {
+        Room room = rooms.get(s.roomId);
+        List<JsonObject> left = new ArrayList<>();
+        synchronized (this) {
+            if (!s.ongoing()) return Future.succeededFuture(s);
+            cancelGrace(s.roomId);
+            String at = now();
+            for (Participant p : s.participants.values()) {
+                if (p.present()) {
+                    p.exit(at);
+                    unbind(p);
+                    left.add(participantEvent(s, p));
+                }
+            }
+            s.end = at;
+            s.status = Session.ENDED;
+            active.remove(s.roomId, s);
+        }
+        return persistSession(s).map(v -> {
+            for (JsonObject data : left) events.emit(room, "participant-left", data);
+            events.emit(room, "session-ended", new JsonObject().put("roomId", s.roomId)
+                    .put("sessionId", s.sessionId).put("start", s.start).put("end", s.end));
+            return s;
+        });
+    }
+
+    private JsonObject participantEvent(Session s, Participant p) {
+        return new JsonObject().put("roomId", s.roomId).put("sessionId", s.sessionId)
+                .put("participantId", p.participantId).put("name", p.name);
+    }
+
+    private void bind(Session s, Participant p) {
+        for (Track t : p.tracks) ssrcs.put(t.ssrc(), new TrackBinding(s.roomId, s.sessionId, p.participantId, t));
+    }
+
+    private void unbind(Participant p) {
+        for (Track t : p.tracks) {
+            ssrcs.computeIfPresent(t.ssrc(), (k, b) -> b.participantId().equals(p.participantId) ? null : b);
+        }
+    }
+
+    private void armGrace(Session s) {
+        cancelGrace(s.roomId);
+        long id = vertx.setTimer(Math.max(1, graceMs), t -> {
+            boolean expired;
+            synchronized (this) {
+                expired = graceTimers.remove(s.roomId, t) && s.ongoing() && s.presentCount() == 0;
+            }
+            if (expired) {
+                end(s).onFailure(e -> LOG.warning("could not end session " + s.sessionId + ": " + e));
+            }
+        });
+        graceTimers.put(s.roomId, id);
+    }
+
+    private void cancelGrace(String roomId) {
+        Long id = graceTimers.remove(roomId);
+        if (id != null) vertx.cancelTimer(id);
+    }
+
+    private Future<Void> persistSession(Session s) {
+        JsonObject snapshot;
+        synchronized (this) {
+            snapshot = s.toJson();
+        }
+        return persister.write(SESSIONS_PREFIX + s.roomId + "/" + s.sessionId + ".json", snapshot);
+    }
+
+    /** Stops timers; sessions stay ongoing in the store and resume at the next start. */
+    public synchronized void close() {
+        for (Long id : graceTimers.values()) vertx.cancelTimer(id);
+        graceTimers.clear();
+    }
+}

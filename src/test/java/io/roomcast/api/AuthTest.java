@@ -1,0 +1,107 @@
+package io.roomcast.api;
+
+import io.roomcast.Roomcast;
+import io.roomcast.support.Api;
+import io.roomcast.support.TestNode;
+import io.roomcast.support.Tokens;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every /v2 route needs a valid, unexpired HS256 token; room-limited tokens stay in their room. */
+class AuthTest {
+    @TempDir
+    static Path data;
+    static Roomcast node;
+    static Api admin;
+    static String roomA;
+    static String roomB;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = TestNode.start(data);
+        admin = new Api(node.httpPort(), Tokens.admin());
+        roomA = admin.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+        roomB = admin.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+    }
+
+    @AfterAll
+    static void stop() {
+        node.stop();
+    }
+
+    private static void assertUnauthorized(Api.Response r) {
+        assertEquals(401, r.status(), r.body());
+        assertEquals("unauthorized", r.errorCode());
+        assertEquals("Bearer", r.raw().headers().firstValue("WWW-Authenticate").orElse(null));
+    }
+
+    @Test
+    void missingTokenIsRefused() {
+        assertUnauthorized(admin.as(null).get("/v2/rooms"));
+        assertUnauthorized(admin.as(null).post("/v2/rooms", new JsonObject()));
+        Api.Response basic = admin.as(null).send("GET", "/v2/rooms", null, null);
+        assertUnauthorized(basic);
+    }
+
+    @Test
+    void garbageAndForgedTokensAreRefused() {
+        assertUnauthorized(admin.as("not-a-jwt").get("/v2/rooms"));
+        assertUnauthorized(admin.as(Tokens.hs256("some-other-secret-that-is-long-enough-to-sign", Tokens.claims(600)))
+                .get("/v2/rooms"));
+        String valid = Tokens.admin();
+        String tampered = valid.substring(0, valid.lastIndexOf('.')) + ".AAAA" + valid.substring(valid.lastIndexOf('.') + 5);
+        assertUnauthorized(admin.as(tampered).get("/v2/rooms"));
+    }
+
+    @Test
+    void expiredUnsignedAndExpLessTokensAreRefused() {
+        assertUnauthorized(admin.as(Tokens.hs256(Tokens.DEV_SECRET, Tokens.claims(-60))).get("/v2/rooms"));
+        assertUnauthorized(admin.as(Tokens.unsigned(Tokens.claims(600))).get("/v2/rooms"));
+        JsonObject noExp = Tokens.claims(600);
+        noExp.remove("exp");
+        assertUnauthorized(admin.as(Tokens.hs256(Tokens.DEV_SECRET, noExp)).get("/v2/rooms"));
+    }
+
+    @Test
+    void roomTokenReachesOnlyItsRoom() {
+        Api limited = admin.as(Tokens.forRoom(roomA));
+        Api.Response own = limited.get("/v2/rooms/" + roomA);
+        assertEquals(200, own.status(), own.body());
+        Api.Response other = limited.get("/v2/rooms/" + roomB);
+        assertEquals(403, other.status(), other.body());
+        assertEquals("forbidden", other.errorCode());
+        assertEquals(403, limited.post("/v2/rooms", new JsonObject()).status());
+        assertEquals(403, limited.post("/v2/rooms/" + roomB + "/participants", new JsonObject()).status());
+        assertEquals(403, limited.get("/v2/sessions?roomId=" + roomB).status());
+        assertEquals(403, limited.post("/v2/sessions/end", new JsonObject().put("roomId", roomB)).status());
+        assertEquals(403, limited.get("/v2/rooms/" + roomB + "/captions").status());
+        // Listing shows its own room only.
+        JsonObject list = limited.get("/v2/rooms").json();
+        assertEquals(1, list.getJsonArray("data").size());
+        assertEquals(roomA, list.getJsonArray("data").getJsonObject(0).getString("roomId"));
+    }
+
+    @Test
+    void operationsEndpointsNeedNoToken() {
+        Api anonymous = admin.as(null);
+        assertEquals(200, anonymous.get("/health").status());
+        Api.Response ready = anonymous.get("/ready");
+        assertEquals(200, ready.status(), ready.body());
+        Api.Response metrics = anonymous.get("/metrics");
+        assertEquals(200, metrics.status());
+        assertTrue(metrics.body().contains("roomcast_rooms"), "metrics list the room gauge");
+        assertTrue(metrics.body().contains("vertx_http_server_requests_total"), "metrics include Vert.x HTTP");
+        Api.Response spec = anonymous.get("/openapi.yaml");
+        assertEquals(200, spec.status());
+        assertNotNull(spec.raw().headers().firstValue("Content-Type").filter(s -> s.contains("yaml")).orElse(null));
+    }
+}
