@@ -111,6 +111,10 @@ public final class Roomcast implements AutoCloseable {
         return store;
     }
 
+    public ApiServer api() {
+        return api;
+    }
+
     public RoomService rooms() {
         return rooms;
     }

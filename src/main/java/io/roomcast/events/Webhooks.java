@@ -16,7 +16,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -25,8 +28,9 @@ import java.util.logging.Logger;
 /**
  * Delivers webhooks: {@code POST {webhookType, data}} signed with HMAC-SHA256 over the exact body bytes
  * ({@value #SIGNATURE_HEADER}: {@code sha256=<hex>}), retried with exponential back-off on errors,
- * timeouts and non-2xx answers. Delivery is fully asynchronous and bounded: a slow or dead receiver
- * never blocks the API, and beyond {@code maxPending} deliveries new ones are dropped and counted.
+ * timeouts and non-2xx answers. Each URL gets its events one at a time, in the order they happened.
+ * Delivery is fully asynchronous and bounded: a slow or dead receiver never blocks the API, and beyond
+ * {@code maxPending} deliveries new ones are dropped and counted.
  */
 public final class Webhooks {
     public static final String SIGNATURE_HEADER = "X-Roomcast-Signature";
@@ -45,6 +49,7 @@ public final class Webhooks {
     private final int maxPending;
     private final boolean allowPrivateAddresses;
     private final AtomicInteger pending = new AtomicInteger();
+    private final Map<String, Lane> lanes = new HashMap<>();
     private final Counter delivered;
     private final Counter retried;
     private final Counter failed;
@@ -121,6 +126,16 @@ public final class Webhooks {
         }
     }
 
+    /** One delivery waiting its turn. */
+    private record Delivery(String url, Buffer body, String signature, String id, String type) {
+    }
+
+    /** Deliveries to one URL go one at a time, in the order the events happened. */
+    private static final class Lane {
+        final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+        boolean busy;
+    }
+
     /** Queues one delivery. Returns false when the queue is full and the event was dropped. */
     public boolean send(String url, String webhookType, JsonObject data) {
         if (pending.incrementAndGet() > maxPending) {
@@ -130,37 +145,58 @@ public final class Webhooks {
             return false;
         }
         Buffer body = new JsonObject().put("webhookType", webhookType).put("data", data).toBuffer();
-        String signature = "sha256=" + sign(secret, body.getBytes());
-        attempt(url, body, signature, UUID.randomUUID().toString(), webhookType, 1);
+        Delivery d = new Delivery(url, body, "sha256=" + sign(secret, body.getBytes()), UUID.randomUUID().toString(),
+                webhookType);
+        boolean start;
+        synchronized (lanes) {
+            Lane lane = lanes.computeIfAbsent(url, u -> new Lane());
+            lane.queue.add(d);
+            start = !lane.busy;
+            lane.busy = true;
+        }
+        if (start) next(url);
         return true;
     }
 
-    private void attempt(String url, Buffer body, String signature, String id, String type, int n) {
-        client.postAbs(url)
+    /** Sends the head of the URL's lane, or retires the lane when it is empty. */
+    private void next(String url) {
+        Delivery d;
+        synchronized (lanes) {
+            Lane lane = lanes.get(url);
+            d = lane.queue.poll();
+            if (d == null) {
+                lanes.remove(url);
+                return;
+            }
+        }
+        attempt(d, 1);
+    }
+
+    private void attempt(Delivery d, int n) {
+        client.postAbs(d.url())
                 .timeout(timeoutMs)
                 .putHeader("Content-Type", "application/json")
-                .putHeader(SIGNATURE_HEADER, signature)
-                .putHeader(ID_HEADER, id)
+                .putHeader(SIGNATURE_HEADER, d.signature())
+                .putHeader(ID_HEADER, d.id())
                 .putHeader(ATTEMPT_HEADER, Integer.toString(n))
-                .sendBuffer(body)
+                .sendBuffer(d.body())
                 .onComplete(ar -> {
                     int status = ar.succeeded() ? ar.result().statusCode() : -1;
                     if (status >= 200 && status < 300) {
-                        pending.decrementAndGet();
                         delivered.increment();
+                    } else if (n < maxAttempts) {
+                        retried.increment();
+                        long delay = Math.min(maxBackoffMs, initialBackoffMs << Math.min(n - 1, 30));
+                        vertx.setTimer(delay, t -> attempt(d, n + 1));
                         return;
-                    }
-                    String why = ar.succeeded() ? "HTTP " + status : String.valueOf(ar.cause().getMessage());
-                    if (n >= maxAttempts) {
-                        pending.decrementAndGet();
+                    } else {
                         failed.increment();
+                        String why = ar.succeeded() ? "HTTP " + status : String.valueOf(ar.cause().getMessage());
                         LOG.log(Level.WARNING, "webhook {0} to {1} failed after {2} attempts: {3}",
-                                new Object[] {type, url, n, why});
-                        return;
+                                new Object[] {d.type(), d.url(), n, why});
                     }
-                    retried.increment();
-                    long delay = Math.min(maxBackoffMs, initialBackoffMs << Math.min(n - 1, 30));
-                    vertx.setTimer(delay, t -> attempt(url, body, signature, id, type, n + 1));
+                    pending.decrementAndGet();
+                    next(d.url());
                 });
     }
 

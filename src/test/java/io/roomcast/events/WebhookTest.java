@@ -1,0 +1,142 @@
+package io.roomcast.events;
+
+import io.roomcast.Roomcast;
+import io.roomcast.support.Api;
+import io.roomcast.support.TestNode;
+import io.roomcast.support.Tokens;
+import io.roomcast.support.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Webhooks arrive signed, in order, are retried on failure, and never hold up the API. */
+class WebhookTest {
+    static final String SECRET = "webhook-test-secret-0123456789";
+    @TempDir
+    static Path data;
+    static Roomcast node;
+    static Api api;
+    WebhookReceiver receiver;
+
+    @BeforeAll
+    static void start() throws Exception {
+        var o = TestNode.defaults(data);
+        o.put("webhooks.secret", SECRET);
+        o.put("webhooks.maxAttempts", 4);
+        o.put("webhooks.timeoutMs", 500);
+        o.put("sessions.graceSeconds", 0);
+        node = TestNode.start(o);
+        api = new Api(node.httpPort(), Tokens.admin());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.stop();
+    }
+
+    @BeforeEach
+    void receiver() throws Exception {
+        receiver = new WebhookReceiver();
+    }
+
+    @AfterEach
+    void closeReceiver() {
+        receiver.close();
+    }
+
+    /** What a receiver does: recompute the HMAC over the raw body with the shared secret. */
+    static boolean verify(WebhookReceiver.Delivery d) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String expected = "sha256=" + HexFormat.of().formatHex(mac.doFinal(d.body().getBytes(StandardCharsets.UTF_8)));
+        return expected.equals(d.signature());
+    }
+
+    String roomWithHook(JsonObject webhook) {
+        Api.Response r = api.post("/v2/rooms", new JsonObject().put("webhook", webhook));
+        assertEquals(200, r.status(), r.body());
+        return r.json().getString("roomId");
+    }
+
+    static JsonObject participant(String id, long ssrc) {
+        return new JsonObject().put("participantId", id).put("name", id.toUpperCase()).put("tracks", new JsonArray()
+                .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", ssrc).put("payloadType", 111)));
+    }
+
+    @Test
+    void sessionAndParticipantEventsArriveSigned() throws Exception {
+        String room = roomWithHook(new JsonObject().put("url", receiver.url()));
+        String sessionId = api.post("/v2/rooms/" + room + "/participants", participant("ann", 61)).json().getString("sessionId");
+        api.delete("/v2/rooms/" + room + "/participants/ann");
+
+        receiver.await("session-ended", 1, 5000);
+        List<WebhookReceiver.Delivery> all = receiver.deliveries();
+        assertEquals(List.of("session-started", "participant-joined", "participant-left", "session-ended"),
+                all.stream().map(WebhookReceiver.Delivery::type).toList());
+        for (WebhookReceiver.Delivery d : all) {
+            assertTrue(verify(d), "signature verifies for " + d.type());
+            JsonObject payload = d.json().getJsonObject("data");
+            assertEquals(room, payload.getString("roomId"));
+            assertEquals(sessionId, payload.getString("sessionId"));
+        }
+        JsonObject joined = all.get(1).json().getJsonObject("data");
+        assertEquals("ann", joined.getString("participantId"));
+        assertEquals("ANN", joined.getString("name"));
+        // A forged body does not verify.
+        WebhookReceiver.Delivery forged = new WebhookReceiver.Delivery(all.get(0).body().replace(room, "other"),
+                all.get(0).signature(), null, 1, 0);
+        assertTrue(!verify(forged));
+    }
+
+    @Test
+    void failedDeliveriesAreRetriedWithBackoff() {
+        receiver.answer(n -> n <= 2 ? 503 : 200);
+        String room = roomWithHook(new JsonObject().put("url", receiver.url())
+                .put("events", new JsonArray().add("session-started")));
+        api.post("/v2/rooms/" + room + "/participants", participant("bo", 62));
+        WebhookReceiver.Delivery d = receiver.await("session-started", 1, 5000).get(0);
+        assertEquals(3, d.attempt(), "delivered on the third attempt after two 503s");
+        assertEquals(3, receiver.requests());
+        api.post("/v2/sessions/end", new JsonObject().put("roomId", room));
+    }
+
+    @Test
+    void eventFilterLimitsWhatIsSent() throws Exception {
+        String room = roomWithHook(new JsonObject().put("url", receiver.url())
+                .put("events", new JsonArray().add("session-ended")));
+        api.post("/v2/rooms/" + room + "/participants", participant("cy", 63));
+        api.post("/v2/sessions/end", new JsonObject().put("roomId", room));
+        receiver.await("session-ended", 1, 5000);
+        Thread.sleep(300);
+        assertEquals(List.of("session-ended"), receiver.deliveries().stream().map(WebhookReceiver.Delivery::type).toList());
+    }
+
+    @Test
+    void aSlowReceiverNeverBlocksTheApi() {
+        receiver.delay(3000); // longer than the 500 ms webhook timeout
+        String room = roomWithHook(new JsonObject().put("url", receiver.url()));
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            Api.Response r = api.post("/v2/rooms/" + room + "/participants", participant("slow" + i, 700 + i));
+            assertEquals(200, r.status(), r.body());
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 2000, "10 joins took " + ms + " ms while the receiver hangs");
+        api.post("/v2/sessions/end", new JsonObject().put("roomId", room));
+    }
+}
