@@ -6,6 +6,7 @@ import io.roomcast.api.ApiServer;
 import io.roomcast.config.Config;
 import io.roomcast.events.Events;
 import io.roomcast.events.Webhooks;
+import io.roomcast.ingest.RtpIngest;
 import io.roomcast.room.RoomService;
 import io.roomcast.storage.EmbeddedS3;
 import io.roomcast.storage.ObjectStore;
@@ -34,6 +35,7 @@ public final class Roomcast implements AutoCloseable {
     private ObjectStore store;
     private Webhooks webhooks;
     private RoomService rooms;
+    private RtpIngest ingest;
     private ApiServer api;
     private boolean stopped;
 
@@ -84,9 +86,14 @@ public final class Roomcast implements AutoCloseable {
         Events events = new Events(vertx, webhooks);
         rooms = new RoomService(vertx, store, events, config.lng("sessions.graceSeconds") * 1000,
                 config.integer("limits.maxRooms"), config.integer("limits.maxParticipantsPerRoom"), registry);
+        ingest = new RtpIngest(vertx, rooms, events, config.str("rtp.host"), config.integer("rtp.port"),
+                config.lng("ingest.jitterMs"), config.lng("ingest.silenceSeconds"),
+                config.lng("ingest.maxPacketsPerSecondPerTrack"), config.integer("ingest.maxQueuedPacketsPerRoom"),
+                config.integer("ingest.maxDatagramBytes"), config.lng("ingest.keyframeRequestIntervalMs"), registry);
         rooms.load().await(120, TimeUnit.SECONDS);
+        ingest.listen().await(30, TimeUnit.SECONDS);
 
-        api = new ApiServer(vertx, config, rooms, webhooks, store, registry);
+        api = new ApiServer(vertx, config, rooms, ingest, webhooks, store, registry);
         api.listen().await(30, TimeUnit.SECONDS);
         LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port());
         if (config.usesDevelopmentJwtSecret()) {
@@ -111,6 +118,15 @@ public final class Roomcast implements AutoCloseable {
         return store;
     }
 
+    public RtpIngest ingest() {
+        return ingest;
+    }
+
+    /** The UDP port RTP is received on (the configured one, or the one the OS chose for 0). */
+    public int rtpPort() {
+        return ingest.port();
+    }
+
     public ApiServer api() {
         return api;
     }
@@ -131,6 +147,13 @@ public final class Roomcast implements AutoCloseable {
             if (api != null) api.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warning("closing the API: " + e);
+        }
+        if (ingest != null) {
+            try {
+                ingest.close().await(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warning("closing the RTP ingest: " + e);
+            }
         }
         if (rooms != null) rooms.close();
         if (webhooks != null) webhooks.close();

@@ -3,6 +3,7 @@ package io.roomcast.api;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roomcast.config.Config;
 import io.roomcast.events.Webhooks;
+import io.roomcast.ingest.RtpIngest;
 import io.roomcast.room.Room;
 import io.roomcast.room.RoomService;
 import io.roomcast.room.Session;
@@ -51,7 +52,7 @@ public final class ApiServer {
     private static final Set<String> VIDEO_CODECS = Set.of("vp8", "h264");
     /** Event types a room's webhook may subscribe to; later outputs add theirs here. */
     public static final Set<String> WEBHOOK_TYPES = Set.of(
-            "session-started", "session-ended", "participant-joined", "participant-left",
+            "session-started", "session-ended", "participant-joined", "participant-left", "track-silent", "track-resumed",
             "recording-starting", "recording-started", "recording-stopping", "recording-stopped", "recording-failed",
             "livestream-starting", "livestream-started", "livestream-stopping", "livestream-stopped", "livestream-failed",
             "hls-started", "hls-playable", "hls-stopped", "hls-failed",
@@ -61,6 +62,7 @@ public final class ApiServer {
     private final Vertx vertx;
     private final Config config;
     private final RoomService rooms;
+    private final RtpIngest ingest;
     private final Webhooks webhooks;
     private final ObjectStore store;
     private final PrometheusMeterRegistry registry;
@@ -70,11 +72,12 @@ public final class ApiServer {
     private final Buffer openApi;
     private HttpServer server;
 
-    public ApiServer(Vertx vertx, Config config, RoomService rooms, Webhooks webhooks, ObjectStore store,
-                     PrometheusMeterRegistry registry) {
+    public ApiServer(Vertx vertx, Config config, RoomService rooms, RtpIngest ingest, Webhooks webhooks,
+                     ObjectStore store, PrometheusMeterRegistry registry) {
         this.vertx = vertx;
         this.config = config;
         this.rooms = rooms;
+        this.ingest = ingest;
         this.webhooks = webhooks;
         this.store = store;
         this.registry = registry;
@@ -144,7 +147,7 @@ public final class ApiServer {
         // Ingest (the SFU)
         r.post("/v2/rooms/:roomId/participants").handler(api(this::join));
         r.delete("/v2/rooms/:roomId/participants/:participantId").handler(api(this::leave));
-        notYet(r, HttpMethod.GET, "/v2/rooms/:roomId/participants/:participantId/stats", "track statistics arrive with RTP ingest");
+        r.get("/v2/rooms/:roomId/participants/:participantId/stats").handler(api(this::stats));
         notYet(r, HttpMethod.POST, "/v2/rooms/:roomId/layout", "layouts arrive with composition");
         // Outputs and jobs: part of the contract, built by later stages of the flow.
         notYet(r, HttpMethod.POST, "/v2/recordings/start", "cloud recording is not built yet");
@@ -388,7 +391,7 @@ public final class ApiServer {
                 .put("sessionId", j.session().sessionId())
                 .put("participantId", participantId)
                 .put("ingest", new JsonObject().put("protocol", "rtp/udp")
-                        .put("host", config.str("rtp.publicHost")).put("port", config.integer("rtp.port"))));
+                        .put("host", config.str("rtp.publicHost")).put("port", ingest.port())));
     }
 
     private Track track(JsonObject t, int i) {
@@ -413,6 +416,18 @@ public final class ApiServer {
         } catch (ApiException e) {
             throw new ApiException(e.status(), e.code(), prefix + e.getMessage());
         }
+    }
+
+    private Future<JsonObject> stats(RoutingContext ctx) {
+        String roomId = pathRoomId(ctx);
+        rooms.room(roomId);
+        String participantId = Requests.checkId("participantId", ctx.pathParam("participantId"));
+        JsonObject stats = ingest.participantStats(roomId, participantId);
+        if (stats == null) {
+            throw new ApiException(404, "not_found",
+                    "participant '" + participantId + "' is not in a session of room '" + roomId + "'");
+        }
+        return Future.succeededFuture(stats);
     }
 
     private Future<JsonObject> leave(RoutingContext ctx) {

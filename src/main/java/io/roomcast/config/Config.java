@@ -30,6 +30,7 @@ public final class Config {
         ENV.put("ROOMCAST_RTP_HOST", "rtp.host");
         ENV.put("ROOMCAST_RTP_PORT", "rtp.port");
         ENV.put("ROOMCAST_PUBLIC_HOST", "rtp.publicHost");
+        ENV.put("ROOMCAST_JITTER_MS", "ingest.jitterMs");
         ENV.put("ROOMCAST_DATA_DIR", "dataDir");
         ENV.put("ROOMCAST_JWT_SECRET", "auth.jwtSecret");
         ENV.put("ROOMCAST_S3_ENDPOINT", "s3.endpoint");
@@ -227,6 +228,12 @@ public final class Config {
             }
         }
         requireRange("http.maxBodyBytes", 1024, 64L * 1024 * 1024);
+        requireRange("ingest.jitterMs", 0, 2000);
+        requireRange("ingest.silenceSeconds", 1, 3600);
+        requireRange("ingest.maxPacketsPerSecondPerTrack", 10, 100_000);
+        requireRange("ingest.maxQueuedPacketsPerRoom", 16, 1_000_000);
+        requireRange("ingest.maxDatagramBytes", 64, 65535);
+        requireRange("ingest.keyframeRequestIntervalMs", 10, 60_000);
         requireRange("s3.presignSeconds", 1, 7 * 24 * 3600);
         requireRange("sessions.graceSeconds", 0, 24 * 3600);
         requireRange("limits.maxRooms", 1, 10_000_000);

@@ -38,6 +38,21 @@ public final class RoomService {
     public record JoinResult(Session session, Participant participant) {
     }
 
+    /** Told when an SSRC starts or stops belonging to a track, and when a session ends. */
+    public interface TrackListener {
+        void bound(TrackBinding binding);
+
+        void unbound(TrackBinding binding);
+
+        void sessionEnded(String roomId, String sessionId);
+    }
+
+    private final List<TrackListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public void addListener(TrackListener listener) {
+        listeners.add(listener);
+    }
+
     private final Vertx vertx;
     private final ObjectStore store;
     private final Persister persister;
@@ -72,6 +87,12 @@ public final class RoomService {
 
     private static String now() {
         return Instant.now().toString();
+    }
+
+    /** The participant of the room's ongoing session, or null. */
+    public synchronized Participant participant(String roomId, String participantId) {
+        Session s = active.get(roomId);
+        return s == null ? null : s.participants.get(participantId);
     }
 
     /** Reads every room and session manifest from the store. Call once, before serving. */
@@ -287,6 +308,7 @@ public final class RoomService {
             s.end = at;
             s.status = Session.ENDED;
             active.remove(s.roomId, s);
+            for (TrackListener l : listeners) l.sessionEnded(s.roomId, s.sessionId);
         }
         return persistSession(s).map(v -> {
             for (JsonObject data : left) events.emit(room, "participant-left", data);
@@ -302,12 +324,20 @@ public final class RoomService {
     }
 
     private void bind(Session s, Participant p) {
-        for (Track t : p.tracks) ssrcs.put(t.ssrc(), new TrackBinding(s.roomId, s.sessionId, p.participantId, t));
+        for (Track t : p.tracks) {
+            TrackBinding b = new TrackBinding(s.roomId, s.sessionId, p.participantId, t);
+            TrackBinding old = ssrcs.put(t.ssrc(), b);
+            if (old != null) for (TrackListener l : listeners) l.unbound(old);
+            for (TrackListener l : listeners) l.bound(b);
+        }
     }
 
     private void unbind(Participant p) {
         for (Track t : p.tracks) {
-            ssrcs.computeIfPresent(t.ssrc(), (k, b) -> b.participantId().equals(p.participantId) ? null : b);
+            TrackBinding b = ssrcs.get(t.ssrc());
+            if (b != null && b.participantId().equals(p.participantId) && ssrcs.remove(t.ssrc(), b)) {
+                for (TrackListener l : listeners) l.unbound(b);
+            }
         }
     }
 

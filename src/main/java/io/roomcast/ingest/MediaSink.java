@@ -1,0 +1,18 @@
+package io.roomcast.ingest;
+
+import io.roomcast.room.RoomService.TrackBinding;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+
+/**
+ * Where decoded media goes (the mixer, the compositor, recognizers). Called on the room's media
+ * thread, in order per track, with times on the session clock (microseconds since the session began).
+ */
+public interface MediaSink {
+    /** 48 kHz mono 16-bit PCM; {@code pcm} is the caller's and may be reused after the call. */
+    default void audio(TrackBinding track, long sessionMicros, short[] pcm, int samples, boolean concealed) {
+    }
+
+    /** A decoded picture (usually YUV420P), borrowed for the duration of the call only. */
+    default void video(TrackBinding track, long sessionMicros, AVFrame frame) {
+    }
+}

@@ -1,0 +1,110 @@
+package io.roomcast.ingest;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The media thread of one session: every track receiver of the session is fed, drained and closed
+ * here, never on the event loop. Work is bounded: past {@code maxQueued} waiting packets new ones are
+ * refused (and counted by the caller).
+ */
+final class RoomPipeline {
+    private static final Logger LOG = Logger.getLogger(RoomPipeline.class.getName());
+
+    final String roomId;
+    final String sessionId;
+    private final ScheduledThreadPoolExecutor thread;
+    private final Map<Long, TrackReceiver> receivers = new ConcurrentHashMap<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final int maxQueued;
+    private final ScheduledFuture<?> ticker;
+
+    RoomPipeline(String roomId, String sessionId, int maxQueued) {
+        this.roomId = roomId;
+        this.sessionId = sessionId;
+        this.maxQueued = maxQueued;
+        this.thread = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "roomcast-media-" + roomId);
+            t.setDaemon(true);
+            return t;
+        });
+        this.thread.setRemoveOnCancelPolicy(true);
+        // Releases packets whose gap timed out even when no new packet arrives.
+        this.ticker = thread.scheduleAtFixedRate(this::tick, 10, 10, TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        for (TrackReceiver r : receivers.values()) guarded(r, () -> r.drain(now));
+    }
+
+    private static void guarded(TrackReceiver r, Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            r.stats.decodeErrors.incrementAndGet();
+            LOG.log(Level.WARNING, "media error on ssrc " + r.binding.track().ssrc() + "; the track goes on", e);
+        }
+    }
+
+    void add(TrackReceiver r) {
+        receivers.put(r.binding.track().ssrc(), r);
+    }
+
+    /** Removes the receiver and closes it on the media thread. */
+    void remove(long ssrc) {
+        TrackReceiver r = receivers.remove(ssrc);
+        if (r != null) run(r::close);
+    }
+
+    int queued() {
+        return queued.get();
+    }
+
+    /** Hands a packet to the media thread; false when the queue is full or the pipeline closed. */
+    boolean offer(TrackReceiver r, RtpPacket p) {
+        if (queued.incrementAndGet() > maxQueued) {
+            queued.decrementAndGet();
+            return false;
+        }
+        try {
+            thread.execute(() -> {
+                queued.decrementAndGet();
+                guarded(r, () -> r.packet(p));
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            queued.decrementAndGet();
+            return false;
+        }
+    }
+
+    void run(Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closed: nothing left to do
+        }
+    }
+
+    /** Closes every receiver on the media thread, then stops it. */
+    void close() {
+        ticker.cancel(false);
+        run(() -> {
+            for (TrackReceiver r : receivers.values()) r.close();
+            receivers.clear();
+        });
+        thread.shutdown();
+    }
+
+    boolean awaitClosed(long millis) throws InterruptedException {
+        return thread.awaitTermination(millis, TimeUnit.MILLISECONDS);
+    }
+}

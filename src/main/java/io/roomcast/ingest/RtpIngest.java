@@ -1,0 +1,282 @@
+package io.roomcast.ingest;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.roomcast.events.Events;
+import io.roomcast.room.Participant;
+import io.roomcast.room.Room;
+import io.roomcast.room.RoomService;
+import io.roomcast.room.RoomService.TrackBinding;
+import io.roomcast.room.Track;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramPacket;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Logger;
+
+/**
+ * The node's one RTP/RTCP port. The socket handler stays cheap: it checks the datagram, finds the
+ * track by SSRC, enforces source latching and rate limits, counts, and hands the packet to the
+ * room's media thread. Nothing is thrown out of it; every refusal is counted by reason.
+ */
+public final class RtpIngest implements RoomService.TrackListener {
+    private static final Logger LOG = Logger.getLogger(RtpIngest.class.getName());
+    /** The SSRC Roomcast uses as the sender of its RTCP feedback. */
+    static final long OWN_SSRC = 0x52434153L; // "RCAS"
+
+    /** Why a datagram was dropped. */
+    public enum Drop { MALFORMED, UNKNOWN_SSRC, WRONG_SOURCE, RATE_LIMITED, QUEUE_FULL, OVERSIZE, BAD_RTCP }
+
+    private final Vertx vertx;
+    private final RoomService rooms;
+    private final Events events;
+    private final String host;
+    private final int port;
+    private final long jitterNanos;
+    private final long silenceMillis;
+    private final long maxPacketsPerSecond;
+    private final int maxQueuedPerRoom;
+    private final int maxDatagramBytes;
+    private final long keyframeIntervalNanos;
+    private final Map<Long, TrackReceiver> receivers = new ConcurrentHashMap<>();
+    private final Map<String, RoomPipeline> pipelines = new ConcurrentHashMap<>();
+    private final List<MediaSink> sinks = new CopyOnWriteArrayList<>();
+    private final EnumMap<Drop, Counter> drops = new EnumMap<>(Drop.class);
+    private final Counter rtpAudio;
+    private final Counter rtpVideo;
+    private final Counter rtcp;
+    private final Counter keyframeRequests;
+    private DatagramSocket socket;
+    private long silenceTimer = -1;
+
+    public RtpIngest(Vertx vertx, RoomService rooms, Events events, String host, int port, long jitterMillis,
+                     long silenceSeconds, long maxPacketsPerSecond, int maxQueuedPerRoom, int maxDatagramBytes,
+                     long keyframeIntervalMillis, MeterRegistry registry) {
+        this.vertx = vertx;
+        this.rooms = rooms;
+        this.events = events;
+        this.host = host;
+        this.port = port;
+        this.jitterNanos = jitterMillis * 1_000_000L;
+        this.silenceMillis = silenceSeconds * 1000L;
+        this.maxPacketsPerSecond = maxPacketsPerSecond;
+        this.maxQueuedPerRoom = maxQueuedPerRoom;
+        this.maxDatagramBytes = maxDatagramBytes;
+        this.keyframeIntervalNanos = keyframeIntervalMillis * 1_000_000L;
+        for (Drop d : Drop.values()) drops.put(d, registry.counter("roomcast_rtp_dropped_total", "reason", d.name().toLowerCase()));
+        rtpAudio = registry.counter("roomcast_rtp_packets_total", "kind", "audio");
+        rtpVideo = registry.counter("roomcast_rtp_packets_total", "kind", "video");
+        rtcp = registry.counter("roomcast_rtcp_packets_total");
+        keyframeRequests = registry.counter("roomcast_keyframe_requests_total");
+        registry.gauge("roomcast_ingest_queue_depth", receivers, r -> pipelines.values().stream().mapToInt(RoomPipeline::queued).sum());
+        registry.gauge("roomcast_ingest_tracks", receivers, Map::size);
+        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_rtp_lost_total", receivers,
+                r -> r.values().stream().mapToLong(t -> t.stats.lost.get()).sum()).register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_frames_decoded_total", receivers,
+                r -> r.values().stream().mapToLong(t -> t.stats.framesDecoded.get()).sum()).register(registry);
+        rooms.addListener(this);
+    }
+
+    public Future<Void> listen() {
+        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setReceiveBufferSize(4 * 1024 * 1024));
+        socket.handler(this::datagram);
+        silenceTimer = vertx.setPeriodic(1000, t -> checkSilence());
+        return socket.listen(port, host).map(s -> {
+            LOG.info(() -> "RTP/RTCP ingest on udp " + host + ":" + s.localAddress().port());
+            return null;
+        });
+    }
+
+    public int port() {
+        return socket.localAddress().port();
+    }
+
+    /** Decoded media of every room goes to this sink too. */
+    public void addSink(MediaSink sink) {
+        sinks.add(sink);
+    }
+
+    public long dropped(Drop reason) {
+        return (long) drops.get(reason).count();
+    }
+
+    // ---- the socket handler: cheap, never throws ----
+
+    private void datagram(DatagramPacket dp) {
+        try {
+            Buffer b = dp.data();
+            int len = b.length();
+            if (len > maxDatagramBytes) {
+                drops.get(Drop.OVERSIZE).increment();
+                return;
+            }
+            byte[] d = b.getBytes();
+            if (RtpPacket.isRtcp(d, len)) {
+                rtcp(d, len, dp.sender());
+                return;
+            }
+            long ssrc = RtpPacket.peekSsrc(d, len);
+            TrackReceiver r = ssrc < 0 ? null : receivers.get(ssrc);
+            if (r == null) {
+                drops.get(ssrc < 0 ? Drop.MALFORMED : Drop.UNKNOWN_SSRC).increment();
+                return;
+            }
+            RtpPacket p;
+            try {
+                p = RtpPacket.parse(d, len, System.nanoTime());
+            } catch (RtpPacket.Malformed e) {
+                drops.get(Drop.MALFORMED).increment();
+                return;
+            }
+            SocketAddress from = dp.sender();
+            SocketAddress latched = r.source;
+            if (latched == null) {
+                r.source = from; // the first packet of the SSRC decides where it comes from
+            } else if (!latched.equals(from)) {
+                drops.get(Drop.WRONG_SOURCE).increment();
+                return;
+            }
+            if (!r.admit(p.arrivalNanos)) {
+                drops.get(Drop.RATE_LIMITED).increment();
+                return;
+            }
+            r.stats.arrived(p, len);
+            (r.video ? rtpVideo : rtpAudio).increment();
+            RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
+            if (pipeline == null || !pipeline.offer(r, p)) {
+                r.stats.queueDrops.incrementAndGet();
+                drops.get(Drop.QUEUE_FULL).increment();
+            }
+        } catch (RuntimeException e) {
+            drops.get(Drop.MALFORMED).increment();
+            LOG.fine(() -> "datagram refused: " + e);
+        }
+    }
+
+    private void rtcp(byte[] d, int len, SocketAddress from) {
+        List<Rtcp.Part> parts;
+        try {
+            parts = Rtcp.parse(d, len);
+        } catch (Rtcp.Malformed e) {
+            drops.get(Drop.BAD_RTCP).increment();
+            return;
+        }
+        rtcp.increment();
+        for (Rtcp.Part part : parts) {
+            if (part instanceof Rtcp.SenderReport sr) {
+                TrackReceiver r = receivers.get(sr.ssrc());
+                // RTCP may come from another port of the same sender (no rtcp-mux): the host must match.
+                if (r == null || r.source == null || !r.source.host().equals(from.host())) continue;
+                RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
+                if (pipeline != null) pipeline.run(() -> r.senderReport(sr.rtpTimestamp(), sr.unixMicros()));
+            }
+        }
+    }
+
+    /** PLI to the track's latched source (FIR too, for senders that only know RFC 5104). */
+    private void requestKeyframe(TrackReceiver r) {
+        SocketAddress to = r.source;
+        if (to == null || socket == null) return;
+        keyframeRequests.increment();
+        long ssrc = r.binding.track().ssrc();
+        socket.send(Buffer.buffer(Rtcp.pli(OWN_SSRC, ssrc)), to.port(), to.host());
+    }
+
+    // ---- track lifecycle (from RoomService) ----
+
+    @Override
+    public void bound(TrackBinding b) {
+        RoomPipeline pipeline = pipelines.computeIfAbsent(b.sessionId(), id -> new RoomPipeline(b.roomId(), id, maxQueuedPerRoom));
+        long start = Instant.parse(rooms.session(b.sessionId()).start()).toEpochMilli() * 1000;
+        TrackReceiver r = new TrackReceiver(b, start, jitterNanos, maxPacketsPerSecond, keyframeIntervalNanos, sinks,
+                this::requestKeyframe);
+        pipeline.add(r);
+        TrackReceiver old = receivers.put(b.track().ssrc(), r);
+        if (old != null) closeReceiver(old);
+    }
+
+    @Override
+    public void unbound(TrackBinding b) {
+        TrackReceiver r = receivers.get(b.track().ssrc());
+        if (r != null && r.binding.equals(b) && receivers.remove(b.track().ssrc(), r)) closeReceiver(r);
+    }
+
+    private void closeReceiver(TrackReceiver r) {
+        RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
+        if (pipeline != null) pipeline.remove(r.binding.track().ssrc());
+    }
+
+    @Override
+    public void sessionEnded(String roomId, String sessionId) {
+        RoomPipeline pipeline = pipelines.remove(sessionId);
+        if (pipeline != null) pipeline.close();
+    }
+
+    // ---- observability ----
+
+    private void checkSilence() {
+        long now = System.currentTimeMillis();
+        for (TrackReceiver r : receivers.values()) {
+            long last = r.stats.lastPacketMillis();
+            if (last == 0) continue;
+            boolean quiet = now - last >= silenceMillis;
+            if (quiet != r.silent) {
+                r.silent = quiet;
+                Room room;
+                try {
+                    room = rooms.room(r.binding.roomId());
+                } catch (RuntimeException e) {
+                    continue;
+                }
+                events.emit(room, quiet ? "track-silent" : "track-resumed", new JsonObject()
+                        .put("roomId", r.binding.roomId()).put("sessionId", r.binding.sessionId())
+                        .put("participantId", r.binding.participantId()).put("ssrc", r.binding.track().ssrc())
+                        .put("kind", r.binding.track().kind()).put("lastPacketAt", Instant.ofEpochMilli(last).toString()));
+            }
+        }
+    }
+
+    /** The stats of a participant's tracks in the room's ongoing session, or null when not there. */
+    public JsonObject participantStats(String roomId, String participantId) {
+        Participant p = rooms.participant(roomId, participantId);
+        if (p == null) return null;
+        JsonArray tracks = new JsonArray();
+        for (Track t : p.tracks()) {
+            TrackReceiver r = receivers.get(t.ssrc());
+            JsonObject stats = r != null && r.binding.participantId().equals(participantId)
+                    ? r.stats.toJson() : new TrackStats(t.clockRate()).toJson();
+            tracks.add(new JsonObject().put("ssrc", t.ssrc()).put("kind", t.kind()).put("source", t.source())
+                    .put("codec", t.codec()).put("status", r != null && r.silent ? "silent" : "active")
+                    .mergeIn(stats));
+        }
+        return new JsonObject().put("roomId", roomId).put("participantId", participantId)
+                .put("name", p.name()).put("tracks", tracks);
+    }
+
+    public Future<Void> close() {
+        if (silenceTimer >= 0) vertx.cancelTimer(silenceTimer);
+        for (RoomPipeline pipeline : pipelines.values()) pipeline.close();
+        for (RoomPipeline pipeline : pipelines.values()) {
+            try {
+                pipeline.awaitClosed(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        pipelines.clear();
+        receivers.clear();
+        return socket == null ? Future.succeededFuture() : socket.close();
+    }
+}

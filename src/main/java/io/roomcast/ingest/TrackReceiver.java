@@ -1,0 +1,230 @@
+package io.roomcast.ingest;
+
+import io.roomcast.room.RoomService.TrackBinding;
+import io.vertx.core.net.SocketAddress;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.ShortPointer;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLT;
+import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP;
+import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_S16;
+import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_S16P;
+
+/**
+ * One track's path from packets to decoded media: jitter buffer, depacketizer, decoder, clock.
+ * Everything but {@link #source}/{@link #admit} runs on the room's media thread, which owns the
+ * decoder and closes it once.
+ */
+final class TrackReceiver implements JitterBuffer.Output {
+    /** Asks the sender for a keyframe (PLI); called on the media thread. */
+    interface KeyframeRequester {
+        void request(TrackReceiver receiver);
+    }
+
+    final TrackBinding binding;
+    final TrackStats stats;
+    final boolean video;
+    private final JitterBuffer jitter;
+    private final Depacketizer depacketizer;
+    private final TrackClock clock;
+    private final List<MediaSink> sinks;
+    private final KeyframeRequester keyframes;
+    private final long keyframeIntervalNanos;
+    private final Consumer<EncodedFrame> onFrame = this::frame;
+    private Decoder decoder;
+    private boolean closed;
+
+    // Written by the socket thread only.
+    volatile SocketAddress source;
+    volatile boolean silent;
+    private final long maxPacketsPerSecond;
+    private long windowStartNanos;
+    private long windowCount;
+
+    // Media-thread state.
+    private boolean waitingForKeyframe = true;
+    private long lastKeyframeRequest = Long.MIN_VALUE / 2;
+    private long currentArrivalUnixMicros;
+    private final short[] pcm = new short[5760 * 2];
+    private short[] lastAudio;
+    private int lastAudioSamples;
+    private long lastAudioEndMicros = Long.MIN_VALUE;
+
+    TrackReceiver(TrackBinding binding, long sessionStartUnixMicros, long jitterNanos, long maxPacketsPerSecond,
+                  long keyframeIntervalNanos, List<MediaSink> sinks, KeyframeRequester keyframes) {
+        this.binding = binding;
+        this.video = binding.track().kind().equals("video");
+        this.stats = new TrackStats(binding.track().clockRate());
+        this.jitter = new JitterBuffer(video ? 2048 : 256, jitterNanos);
+        this.depacketizer = Depacketizer.forCodec(binding.track().codec());
+        this.clock = new TrackClock(binding.track().clockRate(), sessionStartUnixMicros);
+        this.maxPacketsPerSecond = maxPacketsPerSecond;
+        this.keyframeIntervalNanos = keyframeIntervalNanos;
+        this.sinks = sinks;
+        this.keyframes = keyframes;
+    }
+
+    /** Socket thread: the per-SSRC packet rate limit. */
+    boolean admit(long nowNanos) {
+        if (nowNanos - windowStartNanos >= 1_000_000_000L) {
+            windowStartNanos = nowNanos;
+            windowCount = 0;
+        }
+        return ++windowCount <= maxPacketsPerSecond;
+    }
+
+    // ---- media thread ----
+
+    void packet(RtpPacket p) {
+        if (closed) return;
+        switch (jitter.insert(p)) {
+            case LATE -> stats.late.incrementAndGet();
+            case DUPLICATE -> stats.duplicates.incrementAndGet();
+            case RESYNC -> lost(0, 0);
+            case ACCEPTED -> {
+            }
+        }
+        drain(System.nanoTime());
+    }
+
+    void drain(long nowNanos) {
+        if (!closed) jitter.drain(nowNanos, this);
+    }
+
+    void senderReport(long rtpTimestamp, long unixMicros) {
+        if (!closed) clock.senderReport(rtpTimestamp, unixMicros);
+    }
+
+    @Override
+    public void lost(long firstExtSeq, int count) {
+        stats.lost.addAndGet(count);
+        depacketizer.lost();
+        if (video) {
+            needKeyframe();
+        } else {
+            conceal();
+        }
+    }
+
+    @Override
+    public void packet(RtpPacket p, long extSeq) {
+        currentArrivalUnixMicros = System.currentTimeMillis() * 1000 - (System.nanoTime() - p.arrivalNanos) / 1000;
+        depacketizer.packet(p, onFrame);
+    }
+
+    private void frame(EncodedFrame f) {
+        if (video && waitingForKeyframe) {
+            if (!f.keyframe()) {
+                stats.framesDropped.incrementAndGet();
+                requestKeyframe();
+                return;
+            }
+            waitingForKeyframe = false;
+        }
+        if (decoder == null) decoder = new Decoder(binding.track().codec());
+        long micros = clock.sessionMicros(f.rtpTimestamp(), currentArrivalUnixMicros);
+        int r = decoder.decode(f.data(), frame -> {
+            stats.framesDecoded.incrementAndGet();
+            if (video) {
+                for (MediaSink s : sinks) s.video(binding, micros, frame);
+            } else {
+                int n = toMono(frame);
+                rememberAudio(n, micros);
+                for (MediaSink s : sinks) s.audio(binding, micros, pcm, n, false);
+            }
+        });
+        if (r < 0) {
+            stats.decodeErrors.incrementAndGet();
+            if (video) needKeyframe();
+        }
+    }
+
+    private void needKeyframe() {
+        waitingForKeyframe = true;
+        requestKeyframe();
+    }
+
+    private void requestKeyframe() {
+        long now = System.nanoTime();
+        if (now - lastKeyframeRequest < keyframeIntervalNanos) return;
+        lastKeyframeRequest = now;
+        stats.keyframeRequests.incrementAndGet();
+        keyframes.request(this);
+    }
+
+    /** Downmixes a decoded audio frame into {@link #pcm}; returns the sample count. */
+    private int toMono(AVFrame f) {
+        int n = Math.min(f.nb_samples(), pcm.length);
+        int channels = Math.max(1, f.ch_layout().nb_channels());
+        int fmt = f.format();
+        if (fmt == AV_SAMPLE_FMT_FLTP) {
+            FloatPointer l = new FloatPointer(f.data(0));
+            FloatPointer r = channels > 1 ? new FloatPointer(f.data(1)) : l;
+            for (int i = 0; i < n; i++) pcm[i] = toShort((l.get(i) + r.get(i)) * 0.5f);
+        } else if (fmt == AV_SAMPLE_FMT_FLT) {
+            FloatPointer d = new FloatPointer(f.data(0));
+            for (int i = 0; i < n; i++) {
+                float sum = 0;
+                for (int c = 0; c < channels; c++) sum += d.get((long) i * channels + c);
+                pcm[i] = toShort(sum / channels);
+            }
+        } else if (fmt == AV_SAMPLE_FMT_S16) {
+            ShortPointer d = new ShortPointer(f.data(0));
+            for (int i = 0; i < n; i++) {
+                int sum = 0;
+                for (int c = 0; c < channels; c++) sum += d.get((long) i * channels + c);
+                pcm[i] = (short) (sum / channels);
+            }
+        } else if (fmt == AV_SAMPLE_FMT_S16P) {
+            ShortPointer l = new ShortPointer(f.data(0));
+            ShortPointer r = channels > 1 ? new ShortPointer(f.data(1)) : l;
+            for (int i = 0; i < n; i++) pcm[i] = (short) ((l.get(i) + r.get(i)) / 2);
+        } else {
+            java.util.Arrays.fill(pcm, 0, n, (short) 0);
+        }
+        return n;
+    }
+
+    private static short toShort(float v) {
+        float s = v * 32767f;
+        if (s > 32767f) return 32767;
+        if (s < -32768f) return -32768;
+        return (short) s;
+    }
+
+    private void rememberAudio(int n, long micros) {
+        if (lastAudio == null || lastAudio.length < n) lastAudio = new short[n];
+        System.arraycopy(pcm, 0, lastAudio, 0, n);
+        lastAudioSamples = n;
+        lastAudioEndMicros = micros + n * 1_000_000L / 48_000;
+    }
+
+    /**
+     * Fills a gap in audio: the last frame once more at half level, then nothing (the mixer fills
+     * silence). libavcodec's Opus decoder takes no "packet lost" call, so this is done here.
+     */
+    private void conceal() {
+        if (lastAudio == null || lastAudioEndMicros == Long.MIN_VALUE) return;
+        int n = lastAudioSamples;
+        for (int i = 0; i < n; i++) {
+            float fade = 0.5f * (1f - (float) i / n);
+            pcm[i] = (short) (lastAudio[i] * fade);
+        }
+        long micros = lastAudioEndMicros;
+        lastAudioEndMicros = Long.MIN_VALUE; // conceal one frame per gap
+        for (MediaSink s : sinks) s.audio(binding, micros, pcm, n, true);
+    }
+
+    void close() {
+        if (closed) return;
+        closed = true;
+        if (decoder != null) {
+            decoder.close();
+            decoder = null;
+        }
+    }
+}

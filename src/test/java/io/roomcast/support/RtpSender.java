@@ -1,0 +1,167 @@
+package io.roomcast.support;
+
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Frame;
+
+import java.nio.ByteBuffer;
+import java.nio.ShortBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_VP8;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+
+/**
+ * RTP produced by someone else's code: FFmpeg's own encoders (libopus, libvpx, OpenH264) and its RTP
+ * muxer, driven through JavaCV, paced in real time, RTCP sent to the same port (rtcp-mux).
+ */
+public final class RtpSender implements AutoCloseable {
+    private final FFmpegFrameRecorder recorder;
+    private final boolean video;
+    private final int width;
+    private final int height;
+    private Thread thread;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile Throwable failure;
+    private volatile long sentUnits;
+
+    private RtpSender(FFmpegFrameRecorder recorder, boolean video, int width, int height) {
+        this.recorder = recorder;
+        this.video = video;
+        this.width = width;
+        this.height = height;
+    }
+
+    static String url(int port) {
+        return "rtp://127.0.0.1:" + port + "?rtcpport=" + port + "&pkt_size=1200";
+    }
+
+    /** Opus, 48 kHz, from 16-bit mono samples at {@code sampleRate}. */
+    public static RtpSender opus(int port, long ssrc, int payloadType) throws Exception {
+        FFmpegFrameRecorder r = new FFmpegFrameRecorder(url(port), 2);
+        r.setFormat("rtp");
+        r.setAudioCodec(AV_CODEC_ID_OPUS);
+        r.setSampleRate(48000);
+        r.setAudioChannels(2);
+        r.setAudioBitrate(48000);
+        r.setOption("ssrc", Long.toString(ssrc));
+        r.setOption("payload_type", Integer.toString(payloadType));
+        r.start();
+        return new RtpSender(r, false, 0, 0);
+    }
+
+    /** VP8 or H.264 at width x height, 25 fps, a keyframe every 2 s. */
+    public static RtpSender video(int port, long ssrc, int payloadType, String codec, int width, int height) throws Exception {
+        FFmpegFrameRecorder r = new FFmpegFrameRecorder(url(port), width, height);
+        r.setFormat("rtp");
+        r.setVideoCodec(codec.equals("h264") ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8);
+        r.setPixelFormat(AV_PIX_FMT_YUV420P);
+        r.setFrameRate(25);
+        r.setGopSize(50);
+        r.setVideoBitrate(600_000);
+        if (codec.equals("vp8")) {
+            r.setVideoOption("deadline", "realtime");
+            r.setVideoOption("cpu-used", "8");
+        }
+        r.setOption("ssrc", Long.toString(ssrc));
+        r.setOption("payload_type", Integer.toString(payloadType));
+        r.start();
+        return new RtpSender(r, true, width, height);
+    }
+
+    /** Sends a 440 Hz tone (audio) or a moving test picture (video) in real time for {@code seconds}. */
+    public RtpSender startTestSignal(double seconds) {
+        return start(seconds, null, 0);
+    }
+
+    /** Sends these 16-bit mono samples (audio senders only) in real time. */
+    public RtpSender startSamples(short[] samples, int sampleRate) {
+        return start(samples.length / (double) sampleRate, samples, sampleRate);
+    }
+
+    private RtpSender start(double seconds, short[] samples, int rate) {
+        running.set(true);
+        thread = new Thread(() -> {
+            try {
+                if (video) sendVideo(seconds);
+                else sendAudio(seconds, samples, rate);
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }, "rtp-sender");
+        thread.start();
+        return this;
+    }
+
+    private void sendAudio(double seconds, short[] samples, int rate) throws Exception {
+        int sampleRate = samples == null ? 48000 : rate;
+        int chunk = sampleRate / 50; // 20 ms
+        long total = (long) (seconds * sampleRate);
+        long t0 = System.nanoTime();
+        for (long pos = 0; pos < total && running.get(); pos += chunk) {
+            // Interleaved stereo, as the encoder is set up: JavaCV's mono-to-stereo path garbles the signal.
+            short[] buf = new short[chunk * 2];
+            for (int i = 0; i < chunk; i++) {
+                long n = pos + i;
+                short v = samples == null ? (short) (8000 * Math.sin(2 * Math.PI * 440 * n / sampleRate))
+                        : n < samples.length ? samples[(int) n] : 0;
+                buf[2 * i] = v;
+                buf[2 * i + 1] = v;
+            }
+            recorder.recordSamples(sampleRate, 2, ShortBuffer.wrap(buf));
+            sentUnits = pos + chunk;
+            pace(t0, (pos + chunk) * 1_000_000_000L / sampleRate);
+        }
+    }
+
+    private void sendVideo(double seconds) throws Exception {
+        int frames = (int) Math.round(seconds * 25);
+        Frame frame = new Frame(width, height, Frame.DEPTH_UBYTE, 3);
+        ByteBuffer buf = (ByteBuffer) frame.image[0];
+        int stride = frame.imageStride;
+        long t0 = System.nanoTime();
+        for (int f = 0; f < frames && running.get(); f++) {
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    int i = y * stride + x * 3;
+                    buf.put(i, (byte) ((x + f * 4) & 0xff));
+                    buf.put(i + 1, (byte) ((y + f * 2) & 0xff));
+                    buf.put(i + 2, (byte) ((x ^ y) & 0xff));
+                }
+            }
+            recorder.setTimestamp(f * 40_000L);
+            recorder.record(frame);
+            sentUnits = f + 1;
+            pace(t0, (f + 1) * 40_000_000L);
+        }
+        frame.close();
+    }
+
+    private static void pace(long t0, long dueNanos) throws InterruptedException {
+        long wait = t0 + dueNanos - System.nanoTime();
+        if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    }
+
+    /** Frames (video) or samples (audio) handed to the encoder so far. */
+    public long sent() {
+        return sentUnits;
+    }
+
+    /** Waits for the signal to finish; rethrows a sender failure. */
+    public void join() throws Exception {
+        thread.join();
+        if (failure != null) throw new IllegalStateException("RTP sender failed", failure);
+    }
+
+    @Override
+    public void close() throws Exception {
+        running.set(false);
+        if (thread != null) thread.join(10_000);
+        try {
+            recorder.stop();
+        } finally {
+            recorder.release();
+        }
+    }
+}
