@@ -251,7 +251,7 @@ public final class RtpIngest implements RoomService.TrackListener {
     /** The stats of a participant's tracks in the room's ongoing session, or null when not there. */
     public JsonObject participantStats(String roomId, String participantId) {
         Participant p = rooms.participant(roomId, participantId);
-        if (p == null) return null;
+        if (p == null || !p.present()) return null;
         JsonArray tracks = new JsonArray();
         for (Track t : p.tracks()) {
             TrackReceiver r = receivers.get(t.ssrc());

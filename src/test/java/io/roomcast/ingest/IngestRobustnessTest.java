@@ -1,0 +1,261 @@
+package io.roomcast.ingest;
+
+import io.roomcast.Roomcast;
+import io.roomcast.support.Api;
+import io.roomcast.support.RtpSender;
+import io.roomcast.support.TestNode;
+import io.roomcast.support.Tokens;
+import io.roomcast.support.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Floods, fuzz, loss and reordering, silence, leaving: the ingest keeps working and says what happened. */
+class IngestRobustnessTest {
+    @TempDir
+    static Path data;
+    static Roomcast node;
+    static Api api;
+    static WebhookReceiver hooks;
+
+    @BeforeAll
+    static void start() throws Exception {
+        var o = TestNode.defaults(data);
+        o.put("ingest.maxPacketsPerSecondPerTrack", 100_000); // let the fuzz reach the decoders
+        o.put("ingest.silenceSeconds", 1);
+        o.put("ingest.keyframeRequestIntervalMs", 100);
+        node = TestNode.start(o);
+        api = new Api(node.httpPort(), Tokens.admin());
+        hooks = new WebhookReceiver();
+    }
+
+    @AfterAll
+    static void stop() {
+        hooks.close();
+        node.stop();
+    }
+
+    static String room(boolean withHook) {
+        JsonObject body = new JsonObject();
+        if (withHook) body.put("webhook", new JsonObject().put("url", hooks.url()));
+        return api.post("/v2/rooms", body).json().getString("roomId");
+    }
+
+    static void join(String room, String participant, JsonArray tracks) {
+        Api.Response r = api.post("/v2/rooms/" + room + "/participants",
+                new JsonObject().put("participantId", participant).put("name", participant).put("tracks", tracks));
+        assertEquals(200, r.status(), r.body());
+    }
+
+    static JsonObject track(String kind, String codec, long ssrc, int pt) {
+        return new JsonObject().put("kind", kind).put("codec", codec).put("ssrc", ssrc).put("payloadType", pt);
+    }
+
+    static JsonObject stats(String room, String participant, String kind) {
+        for (Object o : api.get("/v2/rooms/" + room + "/participants/" + participant + "/stats").json().getJsonArray("tracks")) {
+            if (((JsonObject) o).getString("kind").equals(kind)) return (JsonObject) o;
+        }
+        throw new AssertionError(kind);
+    }
+
+    /** 100 000 random and mutated datagrams, from a latched source and from nowhere; then real media still decodes. */
+    @Test
+    void fuzzThenARealStreamStillDecodes() throws Exception {
+        String room = room(false);
+        join(room, "fuzzer", new JsonArray().add(track("audio", "opus", 0x7001, 111))
+                .add(track("video", "vp8", 0x7002, 96)).add(track("video", "h264", 0x7003, 102)));
+        int port = node.rtpPort();
+        Random rnd = new Random(2024);
+        InetAddress to = InetAddress.getLoopbackAddress();
+        long[] ssrcs = {0x7001, 0x7002, 0x7003};
+        try (DatagramSocket s = new DatagramSocket()) {
+            for (int i = 0; i < 100_000; i++) {
+                byte[] d;
+                int mode = i % 4;
+                if (mode == 0) {
+                    d = new byte[rnd.nextInt(1500)];
+                    rnd.nextBytes(d);
+                } else {
+                    // A well-formed header for a registered SSRC with random payload, sequence and timestamp:
+                    // this reaches the jitter buffer, the depacketizers and the decoders.
+                    byte[] payload = new byte[1 + rnd.nextInt(1200)];
+                    rnd.nextBytes(payload);
+                    if (mode == 2) payload[0] = (byte) (0x10 | (rnd.nextBoolean() ? 0x80 : 0)); // VP8 start, maybe X
+                    if (mode == 3) payload[0] = (byte) (rnd.nextBoolean() ? 0x7c : 0x78);       // FU-A / STAP-A
+                    d = RtpPacket.build(96, rnd.nextBoolean(), rnd.nextInt(65536), rnd.nextLong() & 0xffffffffL,
+                            ssrcs[rnd.nextInt(3)], payload);
+                    if (rnd.nextInt(10) == 0) d[0] = (byte) (0x80 | rnd.nextInt(64)); // random P/X/CC bits
+                }
+                s.send(new DatagramPacket(d, d.length, to, port));
+                if (i % 20 == 0) Thread.sleep(1); // about 20 000 datagrams/s: within what the kernel buffers
+            }
+        }
+        Thread.sleep(1000);
+        assertEquals(200, api.as(null).get("/health").status());
+        JsonObject v = stats(room, "fuzzer", "video");
+        String m = api.as(null).get("/metrics").body();
+        String counts = m.lines().filter(l -> l.startsWith("roomcast_rtp_")).reduce("", (x, y) -> x + "\n" + y);
+        assertTrue(v.getLong("packets") > 10_000, "fuzz reached the video track: " + v + counts);
+        assertTrue(v.getLong("decodeErrors") + v.getLong("framesDropped") > 0, "garbage was refused: " + v);
+
+        // A real participant afterwards is untouched.
+        String clean = room(false);
+        join(clean, "real", new JsonArray().add(track("audio", "opus", 0x7101, 111)).add(track("video", "vp8", 0x7102, 96)));
+        try (RtpSender audio = RtpSender.opus(port, 0x7101, 111); RtpSender video = RtpSender.video(port, 0x7102, 96, "vp8", 320, 180)) {
+            audio.startTestSignal(3);
+            video.startTestSignal(3);
+            audio.join();
+            video.join();
+        }
+        Thread.sleep(300);
+        JsonObject a = stats(clean, "real", "audio");
+        JsonObject rv = stats(clean, "real", "video");
+        assertTrue(a.getLong("framesDecoded") >= 145, a.encode());
+        assertTrue(rv.getLong("framesDecoded") >= 70, rv.encode());
+        assertEquals(0, rv.getLong("lost"));
+    }
+
+    @Test
+    void aDeltaFrameFirstBringsAPictureLossIndication() throws Exception {
+        String room = room(false);
+        join(room, "pli", new JsonArray().add(track("video", "vp8", 0x7201, 96)));
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.setSoTimeout(3000);
+            // A VP8 delta frame (P bit 1): the decoder cannot start here and must ask for a keyframe.
+            byte[] d = RtpPacket.build(96, true, 1, 9000, 0x7201, new byte[] {0x10, 0x01, 0, 0});
+            s.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), node.rtpPort()));
+            byte[] buf = new byte[1500];
+            DatagramPacket in = new DatagramPacket(buf, buf.length);
+            s.receive(in);
+            assertEquals(12, in.getLength());
+            assertEquals(0x81, buf[0] & 0xff, "RTCP, FMT 1 (PLI)");
+            assertEquals(206, buf[1] & 0xff, "payload-specific feedback");
+            assertEquals(0x7201, RtpPacket.u32(buf, 8), "about our SSRC");
+        }
+        assertEquals(1, stats(room, "pli", "video").getLong("framesDropped"));
+    }
+
+    /** A relay between sender and node that drops 5 %, reorders 2 % and delays up to 30 ms. */
+    static final class LossyRelay implements AutoCloseable {
+        final DatagramSocket in = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        final DatagramSocket out = new DatagramSocket();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicInteger dropped = new AtomicInteger();
+        final Thread thread;
+
+        LossyRelay(int target) throws Exception {
+            Random rnd = new Random(99);
+            in.setSoTimeout(200);
+            thread = new Thread(() -> {
+                byte[] buf = new byte[2048];
+                List<byte[]> held = new ArrayList<>();
+                while (running.get()) {
+                    try {
+                        DatagramPacket p = new DatagramPacket(buf, buf.length);
+                        in.receive(p);
+                        byte[] copy = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                        boolean rtcp = RtpPacket.isRtcp(copy, copy.length);
+                        if (!rtcp && rnd.nextDouble() < 0.05) {
+                            dropped.incrementAndGet();
+                            continue;
+                        }
+                        if (!rtcp && rnd.nextDouble() < 0.02) {
+                            held.add(copy); // goes out after the next packet: reordered
+                            continue;
+                        }
+                        if (rnd.nextDouble() < 0.1) Thread.sleep(rnd.nextInt(30));
+                        out.send(new DatagramPacket(copy, copy.length, InetAddress.getLoopbackAddress(), target));
+                        for (byte[] h : held) out.send(new DatagramPacket(h, h.length, InetAddress.getLoopbackAddress(), target));
+                        held.clear();
+                    } catch (SocketTimeoutException e) {
+                        // idle
+                    } catch (Exception e) {
+                        if (running.get()) throw new IllegalStateException(e);
+                    }
+                }
+            }, "lossy-relay");
+            thread.start();
+        }
+
+        int port() {
+            return in.getLocalPort();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.set(false);
+            thread.join();
+            in.close();
+            out.close();
+        }
+    }
+
+    @Test
+    void lossAndReorderingAreCountedConcealedAndRecovered() throws Exception {
+        String room = room(false);
+        join(room, "lossy", new JsonArray().add(track("audio", "opus", 0x7301, 111)).add(track("video", "vp8", 0x7302, 96)));
+        try (LossyRelay relay = new LossyRelay(node.rtpPort());
+             RtpSender audio = RtpSender.opus(relay.port(), 0x7301, 111);
+             RtpSender video = RtpSender.video(relay.port(), 0x7302, 96, "vp8", 320, 180)) {
+            audio.startTestSignal(8);
+            video.startTestSignal(8);
+            audio.join();
+            video.join();
+            Thread.sleep(500);
+            assertTrue(relay.dropped.get() > 10, "the relay dropped " + relay.dropped.get());
+        }
+        JsonObject a = stats(room, "lossy", "audio");
+        JsonObject v = stats(room, "lossy", "video");
+        assertTrue(a.getLong("lost") > 0, a.encode());
+        assertEquals(a.getLong("packets") + a.getLong("lost"), 400, 3, "every audio packet is received or counted lost: " + a);
+        assertTrue(a.getLong("framesDecoded") >= a.getLong("packets") - a.getLong("late") - 2, a.encode());
+        assertTrue(v.getLong("lost") > 0, v.encode());
+        assertTrue(v.getLong("keyframeRequests") > 0, "a broken frame asks for a keyframe: " + v);
+        // FFmpeg's sender ignores PLI and sends a keyframe every 2 s: after a loss the picture freezes
+        // until the next keyframe, then decoding resumes; broken frames never reach the decoder.
+        assertTrue(v.getLong("framesDecoded") >= 10, v.encode());
+        assertTrue(v.getLong("framesDropped") > 0, v.encode());
+        assertEquals(0, v.getLong("decodeErrors"), v.encode());
+    }
+
+    @Test
+    void aSilentTrackIsAnnouncedAndALeaverIsReleased() throws Exception {
+        String room = room(true);
+        join(room, "quiet", new JsonArray().add(track("audio", "opus", 0x7401, 111)));
+        try (RtpSender audio = RtpSender.opus(node.rtpPort(), 0x7401, 111)) {
+            audio.startTestSignal(1);
+            audio.join();
+        }
+        JsonObject silent = hooks.await("track-silent", 1, 5000).get(0).json().getJsonObject("data");
+        assertEquals(0x7401, silent.getLong("ssrc"));
+        assertEquals("quiet", silent.getString("participantId"));
+        assertEquals("silent", stats(room, "quiet", "audio").getString("status"));
+
+        long unknownBefore = node.ingest().dropped(RtpIngest.Drop.UNKNOWN_SSRC);
+        assertEquals(200, api.delete("/v2/rooms/" + room + "/participants/quiet").status());
+        assertEquals(404, api.get("/v2/rooms/" + room + "/participants/quiet/stats").status());
+        try (DatagramSocket s = new DatagramSocket()) {
+            byte[] d = RtpPacket.build(111, false, 5, 5, 0x7401, new byte[] {1, 2, 3});
+            s.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), node.rtpPort()));
+        }
+        Thread.sleep(300);
+        assertEquals(unknownBefore + 1, node.ingest().dropped(RtpIngest.Drop.UNKNOWN_SSRC), "a left track's SSRC is unknown");
+    }
+}
