@@ -12,6 +12,7 @@ import io.roomcast.storage.EmbeddedS3;
 import io.roomcast.storage.ObjectStore;
 import io.vertx.core.Vertx;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.VertxOptions;
 
@@ -43,8 +44,10 @@ public final class Roomcast implements AutoCloseable {
         this.config = config;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.vertx = Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-                        .setJvmMetricsEnabled(true)))
+                .with(new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                        .setJvmMetricsEnabled(true)
+                        // RTP has its own counters (roomcast_rtp_*); per-datagram Vert.x metrics cost too much.
+                        .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET)))
                 .withMetrics(new MicrometerMetricsFactory(registry))
                 .build();
     }
@@ -95,7 +98,8 @@ public final class Roomcast implements AutoCloseable {
 
         api = new ApiServer(vertx, config, rooms, ingest, webhooks, store, registry);
         api.listen().await(30, TimeUnit.SECONDS);
-        LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port());
+        LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port()
+                + " (transport: " + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + ")");
         if (config.usesDevelopmentJwtSecret()) {
             LOG.warning("the development JWT secret is in use: set ROOMCAST_JWT_SECRET before exposing this server");
         }

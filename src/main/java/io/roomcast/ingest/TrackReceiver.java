@@ -88,7 +88,6 @@ final class TrackReceiver implements JitterBuffer.Output {
             case ACCEPTED -> {
             }
         }
-        drain(System.nanoTime());
     }
 
     void drain(long nowNanos) {

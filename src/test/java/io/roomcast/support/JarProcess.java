@@ -42,7 +42,10 @@ public final class JarProcess implements AutoCloseable {
     /** Runs {@code java -jar roomcast.jar args...} with {@code env} added, from {@code workDir}. */
     public static ProcessBuilder command(Path workDir, Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar().toAbsolutePath().toString()));
+                "-Xmx512m"));
+        String extra = System.getProperty("roomcast.jvmArgs", "").trim(); // e.g. a JFR recording for profiling
+        if (!extra.isEmpty()) cmd.addAll(List.of(extra.split("\\s+")));
+        cmd.addAll(List.of("-jar", jar().toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().putAll(env);
@@ -70,6 +73,10 @@ public final class JarProcess implements AutoCloseable {
         }
         jp.kill();
         throw new IllegalStateException("roomcast was not ready within 60 s:\n" + jp.log());
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     public String log() throws IOException {

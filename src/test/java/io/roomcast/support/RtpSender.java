@@ -25,6 +25,8 @@ public final class RtpSender implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Throwable failure;
     private volatile long sentUnits;
+    private boolean paced = true;
+    private boolean talkingHead;
 
     private RtpSender(FFmpegFrameRecorder recorder, boolean video, int width, int height) {
         this.recorder = recorder;
@@ -68,6 +70,21 @@ public final class RtpSender implements AutoCloseable {
         r.setOption("payload_type", Integer.toString(payloadType));
         r.start();
         return new RtpSender(r, true, width, height);
+    }
+
+    /**
+     * Video like a webcam call: a still background and a moving, textured head-sized area, instead of
+     * the default picture in which every pixel changes every frame (the worst case for a decoder).
+     */
+    public RtpSender talkingHead() {
+        talkingHead = true;
+        return this;
+    }
+
+    /** Encodes as fast as possible instead of in real time (for capturing packets to replay). */
+    public RtpSender unpaced() {
+        paced = false;
+        return this;
     }
 
     /** Sends a 440 Hz tone (audio) or a moving test picture (video) in real time for {@code seconds}. */
@@ -122,12 +139,16 @@ public final class RtpSender implements AutoCloseable {
         int stride = frame.imageStride;
         long t0 = System.nanoTime();
         for (int f = 0; f < frames && running.get(); f++) {
-            for (int y = 0; y < height; y++) {
-                for (int x = 0; x < width; x++) {
-                    int i = y * stride + x * 3;
-                    buf.put(i, (byte) ((x + f * 4) & 0xff));
-                    buf.put(i + 1, (byte) ((y + f * 2) & 0xff));
-                    buf.put(i + 2, (byte) ((x ^ y) & 0xff));
+            if (talkingHead) {
+                drawTalkingHead(buf, stride, f);
+            } else {
+                for (int y = 0; y < height; y++) {
+                    for (int x = 0; x < width; x++) {
+                        int i = y * stride + x * 3;
+                        buf.put(i, (byte) ((x + f * 4) & 0xff));
+                        buf.put(i + 1, (byte) ((y + f * 2) & 0xff));
+                        buf.put(i + 2, (byte) ((x ^ y) & 0xff));
+                    }
                 }
             }
             recorder.setTimestamp(f * 40_000L);
@@ -138,7 +159,32 @@ public final class RtpSender implements AutoCloseable {
         frame.close();
     }
 
-    private static void pace(long t0, long dueNanos) throws InterruptedException {
+    private void drawTalkingHead(ByteBuffer buf, int stride, int f) {
+        double cx = width / 2.0 + Math.sin(f / 20.0) * width / 16;
+        double cy = height / 2.0 + Math.cos(f / 27.0) * height / 24;
+        double rx = width / 8.0;
+        double ry = height / 3.5;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int i = y * stride + x * 3;
+                double dx = (x - cx) / rx;
+                double dy = (y - cy) / ry;
+                if (dx * dx + dy * dy < 1) {
+                    int t = (int) (40 * Math.sin((x + f * 3) / 7.0) * Math.cos((y - f * 2) / 9.0));
+                    buf.put(i, (byte) (140 + t));
+                    buf.put(i + 1, (byte) (160 + t));
+                    buf.put(i + 2, (byte) (200 + t));
+                } else {
+                    buf.put(i, (byte) (60 + y / 8));
+                    buf.put(i + 1, (byte) (70 + x / 10));
+                    buf.put(i + 2, (byte) 80);
+                }
+            }
+        }
+    }
+
+    private void pace(long t0, long dueNanos) throws InterruptedException {
+        if (!paced) return;
         long wait = t0 + dueNanos - System.nanoTime();
         if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
     }
