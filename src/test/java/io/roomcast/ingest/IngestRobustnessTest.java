@@ -69,10 +69,7 @@ class IngestRobustnessTest {
     }
 
     static JsonObject stats(String room, String participant, String kind) {
-        for (Object o : api.get("/v2/rooms/" + room + "/participants/" + participant + "/stats").json().getJsonArray("tracks")) {
-            if (((JsonObject) o).getString("kind").equals(kind)) return (JsonObject) o;
-        }
-        throw new AssertionError(kind);
+        return api.trackStats(room, participant, kind);
     }
 
     /** 100 000 random and mutated datagrams, from a latched source and from nowhere; then real media still decodes. */

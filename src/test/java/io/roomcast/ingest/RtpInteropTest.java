@@ -77,13 +77,6 @@ class RtpInteropTest {
         return room;
     }
 
-    static JsonObject track(JsonObject stats, String kind) {
-        for (Object o : stats.getJsonArray("tracks")) {
-            if (((JsonObject) o).getString("kind").equals(kind)) return (JsonObject) o;
-        }
-        throw new AssertionError("no " + kind + " track in " + stats);
-    }
-
     @Test
     void opusAndVp8WithGarbageInTheMiddle() throws Exception {
         String room = join("alice", 0x1001, 0x1002, "vp8");
@@ -117,9 +110,8 @@ class RtpInteropTest {
             video.join();
         }
         Thread.sleep(300);
-        JsonObject stats = api.get("/v2/rooms/" + room + "/participants/alice/stats").json();
-        JsonObject a = track(stats, "audio");
-        JsonObject v = track(stats, "video");
+        JsonObject a = api.trackStats(room, "alice", "audio");
+        JsonObject v = api.trackStats(room, "alice", "video");
         // 6 s of Opus in 20 ms packets is 300 packets; 6 s at 25 fps is 150 frames.
         assertTrue(a.getLong("packets") >= 290 && a.getLong("packets") <= 310, a.encode());
         assertEquals(0, a.getLong("lost"), a.encode());
@@ -151,7 +143,7 @@ class RtpInteropTest {
             video.join();
         }
         Thread.sleep(300);
-        JsonObject v = track(api.get("/v2/rooms/" + room + "/participants/bob/stats").json(), "video");
+        JsonObject v = api.trackStats(room, "bob", "video");
         assertTrue(v.getLong("framesDecoded") >= 95, v.encode());
         assertEquals(0, v.getLong("lost"), v.encode());
         assertEquals(0, v.getLong("decodeErrors"), v.encode());

@@ -59,16 +59,32 @@ class DebianPeersRtpInterop {
         assertEquals(0, p.exitValue(), "exit code of " + cmd);
     }
 
-    static JsonObject track(String room, String participant, String kind) {
-        for (Object o : api.get("/v2/rooms/" + room + "/participants/" + participant + "/stats").json().getJsonArray("tracks")) {
-            if (((JsonObject) o).getString("kind").equals(kind)) return (JsonObject) o;
-        }
-        throw new AssertionError(kind);
+    /** A GStreamer branch sending 5 s of Opus as RTP. */
+    static List<String> gstOpus(long ssrc, int port) {
+        return List.of("audiotestsrc", "num-buffers=250", "is-live=true", "samplesperbuffer=960", "!",
+                "audio/x-raw,rate=48000", "!", "opusenc", "!", "rtpopuspay", "pt=111", "ssrc=" + ssrc, "!",
+                "udpsink", "host=127.0.0.1", "port=" + port);
+    }
+
+    /** A GStreamer branch sending 5 s of 640x360@25 video through the given encoder and payloader. */
+    static List<String> gstVideo(List<String> encodeAndPay, int port) {
+        List<String> out = new ArrayList<>(List.of("videotestsrc", "num-buffers=125", "is-live=true", "!",
+                "video/x-raw,width=640,height=360,framerate=25/1", "!"));
+        out.addAll(encodeAndPay);
+        out.addAll(List.of("!", "udpsink", "host=127.0.0.1", "port=" + port));
+        return out;
+    }
+
+    static List<String> gst(List<String> audio, List<String> video) {
+        List<String> cmd = new ArrayList<>(List.of("gst-launch-1.0", "-q"));
+        cmd.addAll(audio);
+        cmd.addAll(video);
+        return cmd;
     }
 
     static void assertFlowed(String room, String participant, int seconds) {
-        JsonObject a = track(room, participant, "audio");
-        JsonObject v = track(room, participant, "video");
+        JsonObject a = api.trackStats(room, participant, "audio");
+        JsonObject v = api.trackStats(room, participant, "video");
         assertTrue(a.getLong("packets") >= 45L * seconds, "about 50 audio packets/s: " + a);
         assertTrue(a.getLong("framesDecoded") >= 45L * seconds, a.encode());
         assertEquals(0, a.getLong("lost"), a.encode());
@@ -81,14 +97,8 @@ class DebianPeersRtpInterop {
     void gstreamerOpusAndVp8() throws Exception {
         String room = join("gst", 0x8001, 0x8002, "vp8", 96);
         int port = node.rtpPort();
-        List<String> cmd = new ArrayList<>(List.of("gst-launch-1.0", "-q",
-                "audiotestsrc", "num-buffers=250", "is-live=true", "samplesperbuffer=960", "!", "audio/x-raw,rate=48000",
-                "!", "opusenc", "!", "rtpopuspay", "pt=111", "ssrc=" + 0x8001, "!",
-                "udpsink", "host=127.0.0.1", "port=" + port,
-                "videotestsrc", "num-buffers=125", "is-live=true", "!", "video/x-raw,width=640,height=360,framerate=25/1",
-                "!", "vp8enc", "deadline=1", "keyframe-max-dist=50", "!", "rtpvp8pay", "pt=96", "ssrc=" + 0x8002, "!",
-                "udpsink", "host=127.0.0.1", "port=" + port));
-        run(cmd, 60);
+        run(gst(gstOpus(0x8001, port), gstVideo(List.of("vp8enc", "deadline=1", "keyframe-max-dist=50", "!",
+                "rtpvp8pay", "pt=96", "ssrc=" + 0x8002), port)), 60);
         Thread.sleep(500);
         assertFlowed(room, "gst", 5);
     }
@@ -97,12 +107,8 @@ class DebianPeersRtpInterop {
     void gstreamerH264() throws Exception {
         String room = join("gsth264", 0x8101, 0x8102, "h264", 102);
         int port = node.rtpPort();
-        run(List.of("gst-launch-1.0", "-q",
-                "audiotestsrc", "num-buffers=250", "is-live=true", "samplesperbuffer=960", "!", "audio/x-raw,rate=48000",
-                "!", "opusenc", "!", "rtpopuspay", "pt=111", "ssrc=" + 0x8101, "!", "udpsink", "host=127.0.0.1", "port=" + port,
-                "videotestsrc", "num-buffers=125", "is-live=true", "!", "video/x-raw,width=640,height=360,framerate=25/1",
-                "!", "x264enc", "tune=zerolatency", "key-int-max=50", "!", "rtph264pay", "pt=102", "ssrc=" + 0x8102,
-                "config-interval=-1", "!", "udpsink", "host=127.0.0.1", "port=" + port), 60);
+        run(gst(gstOpus(0x8101, port), gstVideo(List.of("x264enc", "tune=zerolatency", "key-int-max=50", "!",
+                "rtph264pay", "pt=102", "ssrc=" + 0x8102, "config-interval=-1"), port)), 60);
         Thread.sleep(500);
         assertFlowed(room, "gsth264", 5);
     }

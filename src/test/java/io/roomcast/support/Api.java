@@ -47,6 +47,16 @@ public final class Api {
         return send("POST", path, body == null ? null : body.toString(), "application/json");
     }
 
+    /** The stats entry of a participant's track of this kind (audio or video). */
+    public JsonObject trackStats(String roomId, String participantId, String kind) {
+        Response r = get("/v2/rooms/" + roomId + "/participants/" + participantId + "/stats");
+        if (r.status() != 200) throw new AssertionError("stats: " + r.status() + " " + r.body());
+        for (Object o : r.json().getJsonArray("tracks")) {
+            if (((JsonObject) o).getString("kind").equals(kind)) return (JsonObject) o;
+        }
+        throw new AssertionError("no " + kind + " track in " + r.body());
+    }
+
     public Response delete(String path) {
         return send("DELETE", path, null, null);
     }
