@@ -7,6 +7,7 @@ import io.roomcast.config.Config;
 import io.roomcast.events.Events;
 import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.RtpIngest;
+import io.roomcast.transcribe.TranscriptionService;
 import io.roomcast.room.RoomService;
 import io.roomcast.storage.EmbeddedS3;
 import io.roomcast.storage.ObjectStore;
@@ -17,6 +18,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.VertxOptions;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -37,6 +39,7 @@ public final class Roomcast implements AutoCloseable {
     private Webhooks webhooks;
     private RoomService rooms;
     private RtpIngest ingest;
+    private TranscriptionService transcription;
     private ApiServer api;
     private boolean stopped;
 
@@ -93,10 +96,17 @@ public final class Roomcast implements AutoCloseable {
                 config.lng("ingest.jitterMs"), config.lng("ingest.silenceSeconds"),
                 config.lng("ingest.maxPacketsPerSecondPerTrack"), config.integer("ingest.maxQueuedPacketsPerRoom"),
                 config.integer("ingest.maxDatagramBytes"), config.lng("ingest.keyframeRequestIntervalMs"), registry);
+        transcription = new TranscriptionService(vertx, rooms, events, store,
+                Path.of(config.str("transcription.modelsDir")).toAbsolutePath(),
+                config.str("transcription.defaultLanguage"), config.num("transcription.vadThresholdDb").doubleValue(),
+                config.lng("transcription.vadHangoverMs"), config.lng("transcription.partialIntervalMs"),
+                config.integer("transcription.maxCaptionsPerTranscription"), config.integer("transcription.maxQueuedFrames"),
+                config.integer("transcription.threads"), registry);
+        ingest.addSink(transcription);
         rooms.load().await(120, TimeUnit.SECONDS);
         ingest.listen().await(30, TimeUnit.SECONDS);
 
-        api = new ApiServer(vertx, config, rooms, ingest, webhooks, store, registry);
+        api = new ApiServer(vertx, config, rooms, ingest, transcription, webhooks, store, registry);
         api.listen().await(30, TimeUnit.SECONDS);
         LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port()
                 + " (transport: " + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + ")");
@@ -159,6 +169,7 @@ public final class Roomcast implements AutoCloseable {
                 LOG.warning("closing the RTP ingest: " + e);
             }
         }
+        if (transcription != null) transcription.close();
         if (rooms != null) rooms.close();
         if (webhooks != null) webhooks.close();
         if (store != null) store.close();

@@ -4,6 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roomcast.config.Config;
 import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.RtpIngest;
+import io.roomcast.transcribe.Caption;
+import io.roomcast.transcribe.TranscriptionService;
 import io.roomcast.room.Room;
 import io.roomcast.room.RoomService;
 import io.roomcast.room.Session;
@@ -63,6 +65,7 @@ public final class ApiServer {
     private final Config config;
     private final RoomService rooms;
     private final RtpIngest ingest;
+    private final TranscriptionService transcription;
     private final Webhooks webhooks;
     private final ObjectStore store;
     private final PrometheusMeterRegistry registry;
@@ -72,12 +75,14 @@ public final class ApiServer {
     private final Buffer openApi;
     private HttpServer server;
 
-    public ApiServer(Vertx vertx, Config config, RoomService rooms, RtpIngest ingest, Webhooks webhooks,
-                     ObjectStore store, PrometheusMeterRegistry registry) {
+    public ApiServer(Vertx vertx, Config config, RoomService rooms, RtpIngest ingest,
+                     TranscriptionService transcription, Webhooks webhooks, ObjectStore store,
+                     PrometheusMeterRegistry registry) {
         this.vertx = vertx;
         this.config = config;
         this.rooms = rooms;
         this.ingest = ingest;
+        this.transcription = transcription;
         this.webhooks = webhooks;
         this.store = store;
         this.registry = registry;
@@ -134,7 +139,12 @@ public final class ApiServer {
         r.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
                 .end(openApi));
 
-        r.route("/v2/*").handler(BodyHandler.create(false).setBodyLimit(config.lng("http.maxBodyBytes")));
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(config.lng("http.maxBodyBytes"));
+        r.route("/v2/*").handler(ctx -> {
+            // A WebSocket upgrade has no body, and one read by BodyHandler can no longer be upgraded.
+            if ("websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) ctx.next();
+            else body.handle(ctx);
+        });
         r.route("/v2/*").handler(this::authenticate);
 
         // Rooms and sessions
@@ -160,10 +170,10 @@ public final class ApiServer {
         notYet(r, HttpMethod.POST, "/v2/hls/start", "HLS is not built yet");
         notYet(r, HttpMethod.POST, "/v2/hls/end", "HLS is not built yet");
         notYet(r, HttpMethod.GET, "/v2/hls", "HLS is not built yet");
-        notYet(r, HttpMethod.POST, "/v2/transcription/start", "live transcription is not built yet");
-        notYet(r, HttpMethod.POST, "/v2/transcription/end", "live transcription is not built yet");
-        notYet(r, HttpMethod.GET, "/v2/rooms/:roomId/captions", "live captions are not built yet");
-        notYet(r, HttpMethod.GET, "/v2/rooms/:roomId/captions/ws", "live captions are not built yet");
+        r.post("/v2/transcription/start").handler(api(this::startTranscription));
+        r.post("/v2/transcription/end").handler(api(this::endTranscription));
+        r.get("/v2/rooms/:roomId/captions/ws").handler(this::captionsWebSocket);
+        r.get("/v2/rooms/:roomId/captions").handler(this::captions);
         notYet(r, HttpMethod.POST, "/v2/transcriptions", "post-call transcription is not built yet");
         notYet(r, HttpMethod.GET, "/v2/transcriptions", "post-call transcription is not built yet");
         notYet(r, HttpMethod.GET, "/v2/transcriptions/:id", "post-call transcription is not built yet");
@@ -260,11 +270,18 @@ public final class ApiServer {
             return;
         }
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        String queryToken = ctx.request().getParam("token");
+        if (header == null && queryToken != null && ctx.request().method() == HttpMethod.GET
+                && ctx.request().path().matches("/v2/rooms/[^/]+/captions(/ws)?")) {
+            // Browsers' EventSource and WebSocket cannot send headers: captions also take ?token=.
+            header = "Bearer " + queryToken;
+        }
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
             ctx.fail(new ApiException(401, "unauthorized", "an Authorization: Bearer <JWT> header is required"));
             return;
         }
-        jwt.authenticate(new TokenCredentials(header.substring(7).trim())).onComplete(ar -> {
+        String token = header.substring(7).trim();
+        jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.fine(() -> "token refused: " + ar.cause().getMessage());
                 ctx.fail(new ApiException(401, "unauthorized", "the token is invalid or expired"));
@@ -428,6 +445,78 @@ public final class ApiServer {
                     "participant '" + participantId + "' is not in a session of room '" + roomId + "'");
         }
         return Future.succeededFuture(stats);
+    }
+
+    // ---- live transcription ----
+
+    private Future<JsonObject> startTranscription(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        String roomId = requests.requireId(body, "roomId");
+        checkRoomAccess(ctx, roomId);
+        String language = requests.optString(body, "language");
+        String webhookUrl = requests.optString(body, "webhookUrl");
+        if (webhookUrl != null) webhooks.validateUrl("webhookUrl", webhookUrl);
+        return transcription.start(roomId, language, webhookUrl).map(TranscriptionService.Live::toJson);
+    }
+
+    private Future<JsonObject> endTranscription(RoutingContext ctx) {
+        String roomId = requests.requireId(requests.body(ctx), "roomId");
+        checkRoomAccess(ctx, roomId);
+        return transcription.stop(roomId).map(TranscriptionService.Live::toJson);
+    }
+
+    private long sinceParam(RoutingContext ctx) {
+        String since = ctx.request().getParam("since");
+        if (since == null || since.isEmpty()) return -1;
+        try {
+            return Long.parseLong(since);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("since must be milliseconds on the session clock (a whole number)");
+        }
+    }
+
+    /** JSON list of final captions, or Server-Sent Events of every caption with Accept: text/event-stream. */
+    private void captions(RoutingContext ctx) {
+        String roomId = pathRoomId(ctx);
+        rooms.room(roomId);
+        long since = sinceParam(ctx);
+        String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+        if (accept == null || !accept.contains("text/event-stream")) {
+            JsonArray data = new JsonArray();
+            for (Caption c : transcription.captions(roomId, since)) data.add(c.toJson());
+            TranscriptionService.Live live = transcription.running(roomId);
+            json(ctx, 200, new JsonObject().put("roomId", roomId)
+                    .put("transcription", live == null ? null : live.toJson()).put("data", data));
+            return;
+        }
+        var response = ctx.response().setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("X-Accel-Buffering", "no");
+        response.write(": captions of room " + roomId + "\n\n");
+        for (Caption c : transcription.captions(roomId, since)) {
+            response.write("event: caption\nid: " + c.seq() + "\ndata: " + c.toJson().encode() + "\n\n");
+        }
+        var consumer = vertx.eventBus().<JsonObject>consumer(TranscriptionService.ADDRESS + "." + roomId, msg ->
+                response.write("event: caption\nid: " + msg.body().getLong("seq") + "\ndata: " + msg.body().encode() + "\n\n"));
+        long keepAlive = vertx.setPeriodic(15_000, t -> response.write(": keep-alive\n\n"));
+        response.closeHandler(v -> {
+            consumer.unregister();
+            vertx.cancelTimer(keepAlive);
+        });
+    }
+
+    private void captionsWebSocket(RoutingContext ctx) {
+        String roomId = pathRoomId(ctx);
+        rooms.room(roomId);
+        ctx.request().toWebSocket().onSuccess(ws -> {
+            var consumer = vertx.eventBus().<JsonObject>consumer(TranscriptionService.ADDRESS + "." + roomId,
+                    msg -> ws.writeTextMessage(msg.body().encode()));
+            ws.closeHandler(v -> consumer.unregister());
+            ws.textMessageHandler(m -> {
+                // Clients only listen; anything they send is ignored.
+            });
+        }).onFailure(e -> {
+            if (!ctx.response().ended()) error(ctx, 400, "invalid_request", "a WebSocket upgrade is required here");
+        });
     }
 
     private Future<JsonObject> leave(RoutingContext ctx) {

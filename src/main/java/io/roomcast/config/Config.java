@@ -31,6 +31,8 @@ public final class Config {
         ENV.put("ROOMCAST_RTP_PORT", "rtp.port");
         ENV.put("ROOMCAST_PUBLIC_HOST", "rtp.publicHost");
         ENV.put("ROOMCAST_JITTER_MS", "ingest.jitterMs");
+        ENV.put("ROOMCAST_MODELS_DIR", "transcription.modelsDir");
+        ENV.put("ROOMCAST_ASR_THREADS", "transcription.threads");
         ENV.put("ROOMCAST_DATA_DIR", "dataDir");
         ENV.put("ROOMCAST_JWT_SECRET", "auth.jwtSecret");
         ENV.put("ROOMCAST_S3_ENDPOINT", "s3.endpoint");
@@ -229,6 +231,13 @@ public final class Config {
         }
         requireRange("http.maxBodyBytes", 1024, 64L * 1024 * 1024);
         requireRange("ingest.jitterMs", 0, 2000);
+        requireNonBlank("transcription.modelsDir");
+        requireNonBlank("transcription.defaultLanguage");
+        requireRange("transcription.vadHangoverMs", 20, 10_000);
+        requireRange("transcription.partialIntervalMs", 20, 10_000);
+        requireRange("transcription.maxCaptionsPerTranscription", 1, 10_000_000);
+        requireRange("transcription.maxQueuedFrames", 100, 10_000_000);
+        requireRange("transcription.threads", 1, 64);
         requireRange("ingest.silenceSeconds", 1, 3600);
         requireRange("ingest.maxPacketsPerSecondPerTrack", 10, 100_000);
         requireRange("ingest.maxQueuedPacketsPerRoom", 16, 1_000_000);
@@ -282,6 +291,10 @@ public final class Config {
 
     public int integer(String dotted) {
         return Math.toIntExact(lng(dotted));
+    }
+
+    public Number num(String dotted) {
+        return (Number) value(dotted);
     }
 
     public boolean bool(String dotted) {

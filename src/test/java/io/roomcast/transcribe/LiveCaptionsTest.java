@@ -1,0 +1,191 @@
+package io.roomcast.transcribe;
+
+import io.roomcast.Roomcast;
+import io.roomcast.support.Api;
+import io.roomcast.support.RtpSender;
+import io.roomcast.support.TestNode;
+import io.roomcast.support.Tokens;
+import io.roomcast.support.Wav;
+import io.roomcast.support.Wer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real speech as Opus RTP into a room; captions per speaker over SSE, WebSocket and JSON; stored at the end. */
+class LiveCaptionsTest {
+    @TempDir
+    static Path data;
+    static Roomcast node;
+    static Api api;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = TestNode.start(data);
+        api = new Api(node.httpPort(), Tokens.admin());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.stop();
+    }
+
+    static String roomWith(String... participantsAndSsrcs) {
+        String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+        for (int i = 0; i < participantsAndSsrcs.length; i += 2) {
+            Api.Response r = api.post("/v2/rooms/" + room + "/participants", new JsonObject()
+                    .put("participantId", participantsAndSsrcs[i]).put("name", participantsAndSsrcs[i].toUpperCase())
+                    .put("tracks", new JsonArray().add(new JsonObject().put("kind", "audio").put("codec", "opus")
+                            .put("ssrc", Long.parseLong(participantsAndSsrcs[i + 1])).put("payloadType", 111))));
+            assertEquals(200, r.status(), r.body());
+        }
+        return room;
+    }
+
+    /** Reads Server-Sent Events in the background, keeping each caption's JSON. */
+    static List<JsonObject> sse(String room, String token) throws Exception {
+        List<JsonObject> out = new CopyOnWriteArrayList<>();
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/v2/rooms/" + room
+                + "/captions?token=" + token)).header("Accept", "text/event-stream").build();
+        HttpResponse<InputStream> resp = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, resp.statusCode());
+        assertTrue(resp.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        Thread t = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("data: ")) out.add(new JsonObject(line.substring(6)));
+                }
+            } catch (Exception e) {
+                // closed at the end of the test
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return out;
+    }
+
+    static String finalText(List<JsonObject> captions, String participant) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonObject c : captions) {
+            if (c.getString("type").equals("final") && c.getString("participantId").equals(participant)) {
+                sb.append(c.getString("text")).append(' ');
+            }
+        }
+        return sb.toString().trim();
+    }
+
+    @Test
+    void speechBecomesCaptionsOverSseWebSocketAndJson() throws Exception {
+        String room = roomWith("jfk", "9001");
+        Api.Response started = api.post("/v2/transcription/start", new JsonObject().put("roomId", room));
+        assertEquals(200, started.status(), started.body());
+        assertEquals("started", started.json().getString("status"));
+        assertEquals("en", started.json().getString("language"));
+        assertEquals(409, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
+
+        List<JsonObject> events = sse(room, Tokens.forRoom(room)); // a viewer's room-limited token
+        List<JsonObject> socket = new CopyOnWriteArrayList<>();
+        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:"
+                + node.httpPort() + "/v2/rooms/" + room + "/captions/ws?token=" + Tokens.forRoom(room)), new WebSocket.Listener() {
+            @Override
+            public CompletionStage<?> onText(WebSocket w, CharSequence text, boolean last) {
+                socket.add(new JsonObject(text.toString()));
+                w.request(1);
+                return null;
+            }
+        }).join();
+
+        Wav speech = Wav.read(Wav.speech("s02.wav"));
+        try (RtpSender audio = RtpSender.opus(node.rtpPort(), 9001, 111)) {
+            short[] padded = java.util.Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate); // 1 s of quiet after
+            audio.startSamples(padded, speech.sampleRate);
+            audio.join();
+        }
+        Thread.sleep(1500);
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+
+        String reference = Wer.reference("s02.wav");
+        String heard = finalText(events, "jfk");
+        double wer = Wer.rate(reference, heard);
+        assertTrue(wer <= 0.2, "WER " + wer + " for '" + heard + "'");
+        assertTrue(events.stream().anyMatch(c -> c.getString("type").equals("partial")), "partials stream while speaking");
+        JsonObject first = events.stream().filter(c -> c.getString("type").equals("final")).findFirst().orElseThrow();
+        assertEquals("JFK", first.getString("participantName"));
+        assertTrue(first.getLong("start") >= 0 && first.getLong("start") < first.getLong("end"));
+        JsonObject word = first.getJsonArray("words").getJsonObject(0);
+        assertNotNull(word.getString("word"));
+        assertTrue(word.getDouble("conf") > 0);
+        assertEquals(heard, finalText(socket, "jfk"), "the WebSocket carries the same captions");
+
+        JsonObject list = api.get("/v2/rooms/" + room + "/captions").json();
+        assertEquals(heard, finalText(list.getJsonArray("data").stream().map(o -> (JsonObject) o).toList(), "jfk"));
+        long lastEnd = list.getJsonArray("data").getJsonObject(list.getJsonArray("data").size() - 1).getLong("end");
+        assertEquals(0, api.get("/v2/rooms/" + room + "/captions?since=" + lastEnd).json().getJsonArray("data").size());
+
+        Api.Response ended = api.post("/v2/transcription/end", new JsonObject().put("roomId", room));
+        assertEquals(200, ended.status(), ended.body());
+        String path = ended.json().getString("captionsFilePath");
+        JsonObject stored = node.store().getJson(path).toCompletionStage().toCompletableFuture().get();
+        assertEquals(heard, finalText(stored.getJsonArray("captions").stream().map(o -> (JsonObject) o).toList(), "jfk"));
+        assertEquals(404, api.post("/v2/transcription/end", new JsonObject().put("roomId", room)).status());
+    }
+
+    @Test
+    void twoPeopleTalkingAtOnceAreCaptionedApart() throws Exception {
+        String room = roomWith("left", "9101", "right", "9102");
+        assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
+        List<JsonObject> events = sse(room, Tokens.admin());
+        Wav a = Wav.read(Wav.speech("s22.wav"));
+        Wav b = Wav.read(Wav.speech("s23.wav"));
+        try (RtpSender sa = RtpSender.opus(node.rtpPort(), 9101, 111); RtpSender sb = RtpSender.opus(node.rtpPort(), 9102, 111)) {
+            sa.startSamples(java.util.Arrays.copyOf(a.samples, a.samples.length + a.sampleRate), a.sampleRate);
+            sb.startSamples(java.util.Arrays.copyOf(b.samples, b.samples.length + b.sampleRate), b.sampleRate);
+            sa.join();
+            sb.join();
+        }
+        Thread.sleep(1500);
+        String left = finalText(events, "left");
+        String right = finalText(events, "right");
+        String refLeft = Wer.reference("s22.wav");
+        String refRight = Wer.reference("s23.wav");
+        assertTrue(Wer.rate(refLeft, left) < Wer.rate(refRight, left), "left is the s22 speaker: " + left);
+        assertTrue(Wer.rate(refRight, right) < Wer.rate(refLeft, right), "right is the s23 speaker: " + right);
+        assertTrue(Wer.rate(refLeft, left) <= 0.3, left);
+        assertTrue(Wer.rate(refRight, right) <= 0.3, right);
+        api.post("/v2/transcription/end", new JsonObject().put("roomId", room));
+    }
+
+    @Test
+    void badStartsAreRefused() {
+        String room = roomWith("x", "9201");
+        Api.Response unknown = api.post("/v2/transcription/start", new JsonObject().put("roomId", room).put("language", "xx"));
+        assertEquals(400, unknown.status(), unknown.body());
+        assertEquals("unknown_language", unknown.errorCode());
+        assertEquals(400, api.post("/v2/transcription/start", new JsonObject().put("roomId", room).put("language", "../en")).status());
+        String empty = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+        assertEquals(404, api.post("/v2/transcription/start", new JsonObject().put("roomId", empty)).status(), "no session");
+        assertEquals(401, api.as(null).get("/v2/rooms/" + room + "/captions?token=forged").status());
+        assertEquals(403, api.as(null).get("/v2/rooms/" + room + "/captions?token=" + Tokens.forRoom(empty)).status());
+    }
+}
