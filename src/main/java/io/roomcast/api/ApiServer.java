@@ -73,6 +73,7 @@ public final class ApiServer {
     private final Requests requests;
     private final Router router;
     private final Buffer openApi;
+    private final RateLimiter rateLimiter;
     private HttpServer server;
 
     public ApiServer(Vertx vertx, Config config, RoomService rooms, RtpIngest ingest,
@@ -90,6 +91,8 @@ public final class ApiServer {
                 new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.str("auth.jwtSecret"))));
         this.requests = new Requests(config.integer("limits.maxStringLength"), config.integer("limits.maxPerPage"));
         this.openApi = loadOpenApi();
+        this.rateLimiter = new RateLimiter(config.lng("limits.apiRequestsPerSecondPerToken"));
+        vertx.setPeriodic(30_000, t -> rateLimiter.sweep(System.nanoTime()));
         this.router = buildRouter();
     }
 
@@ -290,6 +293,12 @@ public final class ApiServer {
             io.vertx.ext.auth.User user = ar.result();
             if (!(user.get("exp") instanceof Number)) {
                 ctx.fail(new ApiException(401, "unauthorized", "the token must carry an exp claim"));
+                return;
+            }
+            if (!rateLimiter.allow(token, System.nanoTime())) {
+                ctx.response().putHeader("Retry-After", "1");
+                ctx.fail(new ApiException(429, "rate_limited", "more than "
+                        + config.lng("limits.apiRequestsPerSecondPerToken") + " requests a second with this token"));
                 return;
             }
             Object roomId = user.principal().getValue("roomId");

@@ -250,6 +250,7 @@ public final class Config {
         requireRange("limits.maxTracksPerParticipant", 1, 64);
         requireRange("limits.maxPerPage", 1, 1000);
         requireRange("limits.maxStringLength", 16, 4096);
+        requireRange("limits.apiRequestsPerSecondPerToken", 1, 1_000_000);
         requireRange("webhooks.maxAttempts", 1, 100);
         requireRange("webhooks.initialBackoffMs", 1, 3_600_000);
         requireRange("webhooks.maxBackoffMs", 1, 86_400_000);

@@ -91,6 +91,30 @@ class AuthTest {
     }
 
     @Test
+    void requestsPerTokenAreRateLimited() throws Exception {
+        var o = TestNode.defaults(data.resolve("limited"));
+        o.put("limits.apiRequestsPerSecondPerToken", 5);
+        try (Roomcast small = TestNode.start(o)) {
+            Api busy = new Api(small.httpPort(), Tokens.admin());
+            int limited = 0;
+            for (int i = 0; i < 30; i++) {
+                Api.Response r = busy.get("/v2/rooms");
+                if (r.status() == 429) {
+                    limited++;
+                    assertEquals("rate_limited", r.errorCode());
+                    assertEquals("1", r.raw().headers().firstValue("Retry-After").orElse(null));
+                } else {
+                    assertEquals(200, r.status());
+                }
+            }
+            assertTrue(limited >= 15, "a burst of 30 against 5/s (10 in the bucket): " + limited + " refused");
+            assertEquals(200, busy.as(Tokens.forRoom("other")).get("/v2/rooms").status(), "another token has its own budget");
+            Thread.sleep(1100);
+            assertEquals(200, busy.get("/v2/rooms").status(), "the bucket refills");
+        }
+    }
+
+    @Test
     void operationsEndpointsNeedNoToken() {
         Api anonymous = admin.as(null);
         assertEquals(200, anonymous.get("/health").status());
