@@ -236,7 +236,7 @@ public final class RoomService {
                 participant = new Participant(participantId, name, tracks);
                 session.participants.put(participantId, participant);
             } else {
-                unbind(participant);
+                unbindExcept(participant, tracks); // tracks that stay keep their binding, receiver and stats
                 participant.name = name;
                 participant.tracks = tracks;
             }
@@ -326,6 +326,7 @@ public final class RoomService {
     private void bind(Session s, Participant p) {
         for (Track t : p.tracks) {
             TrackBinding b = new TrackBinding(s.roomId, s.sessionId, p.participantId, t);
+            if (b.equals(ssrcs.get(t.ssrc()))) continue;
             TrackBinding old = ssrcs.put(t.ssrc(), b);
             if (old != null) for (TrackListener l : listeners) l.unbound(old);
             for (TrackListener l : listeners) l.bound(b);
@@ -333,7 +334,12 @@ public final class RoomService {
     }
 
     private void unbind(Participant p) {
+        unbindExcept(p, List.of());
+    }
+
+    private void unbindExcept(Participant p, List<Track> keep) {
         for (Track t : p.tracks) {
+            if (keep.contains(t)) continue;
             TrackBinding b = ssrcs.get(t.ssrc());
             if (b != null && b.participantId().equals(p.participantId) && ssrcs.remove(t.ssrc(), b)) {
                 for (TrackListener l : listeners) l.unbound(b);

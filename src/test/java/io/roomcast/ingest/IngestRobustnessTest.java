@@ -129,6 +129,27 @@ class IngestRobustnessTest {
         assertEquals(0, rv.getLong("lost"));
     }
 
+    /** Adding a track (a screen share) leaves the tracks that stay untouched: same receiver, same counters. */
+    @Test
+    void addingATrackMidSessionKeepsTheOthersFlowing() throws Exception {
+        String room = room(false);
+        join(room, "sharer", new JsonArray().add(track("audio", "opus", 0x7501, 111)));
+        try (RtpSender audio = RtpSender.opus(node.rtpPort(), 0x7501, 111)) {
+            audio.startTestSignal(3);
+            Thread.sleep(1200);
+            join(room, "sharer", new JsonArray().add(track("audio", "opus", 0x7501, 111))
+                    .add(new JsonObject().put("kind", "video").put("source", "screen").put("codec", "vp8")
+                            .put("ssrc", 0x7502).put("payloadType", 96)));
+            audio.join();
+        }
+        Thread.sleep(300);
+        JsonObject a = stats(room, "sharer", "audio");
+        assertTrue(a.getLong("framesDecoded") >= 145, "3 s of audio, counted across the update: " + a.encode());
+        assertEquals(0, a.getLong("lost"), a.encode());
+        assertEquals("screen", api.get("/v2/sessions?roomId=" + room).json().getJsonArray("data").getJsonObject(0)
+                .getJsonArray("participants").getJsonObject(0).getJsonArray("tracks").getJsonObject(1).getString("source"));
+    }
+
     @Test
     void aDeltaFrameFirstBringsAPictureLossIndication() throws Exception {
         String room = room(false);
