@@ -180,7 +180,15 @@ public final class RtpIngest implements RoomService.TrackListener {
         }
         rtcp.increment();
         for (Rtcp.Part part : parts) {
-            if (part instanceof Rtcp.SenderReport sr) {
+            if (part instanceof Rtcp.Bye bye) {
+                for (long ssrc : bye.ssrcs()) {
+                    TrackReceiver r = receivers.get(ssrc);
+                    if (r != null && r.source != null && r.source.host().equals(from.host()) && !r.silent) {
+                        r.silent = true; // announced now rather than after the silence timeout
+                        announce(r, true, "bye");
+                    }
+                }
+            } else if (part instanceof Rtcp.SenderReport sr) {
                 TrackReceiver r = receivers.get(sr.ssrc());
                 // RTCP may come from another port of the same sender (no rtcp-mux): the host must match.
                 if (r == null || r.source == null || !r.source.host().equals(from.host())) continue;
@@ -240,18 +248,26 @@ public final class RtpIngest implements RoomService.TrackListener {
             boolean quiet = now - last >= silenceMillis;
             if (quiet != r.silent) {
                 r.silent = quiet;
-                Room room;
-                try {
-                    room = rooms.room(r.binding.roomId());
-                } catch (RuntimeException e) {
-                    continue;
-                }
-                events.emit(room, quiet ? "track-silent" : "track-resumed", new JsonObject()
-                        .put("roomId", r.binding.roomId()).put("sessionId", r.binding.sessionId())
-                        .put("participantId", r.binding.participantId()).put("ssrc", r.binding.track().ssrc())
-                        .put("kind", r.binding.track().kind()).put("lastPacketAt", Instant.ofEpochMilli(last).toString()));
+                announce(r, quiet, "timeout");
             }
         }
+    }
+
+    /** track-silent (reason bye or timeout) or track-resumed, to the room's webhook and event bus. */
+    private void announce(TrackReceiver r, boolean silent, String reason) {
+        Room room;
+        try {
+            room = rooms.room(r.binding.roomId());
+        } catch (RuntimeException e) {
+            return;
+        }
+        long last = r.stats.lastPacketMillis();
+        JsonObject data = new JsonObject().put("roomId", r.binding.roomId()).put("sessionId", r.binding.sessionId())
+                .put("participantId", r.binding.participantId()).put("ssrc", r.binding.track().ssrc())
+                .put("kind", r.binding.track().kind())
+                .put("lastPacketAt", last == 0 ? null : Instant.ofEpochMilli(last).toString());
+        if (silent) data.put("reason", reason);
+        events.emit(room, silent ? "track-silent" : "track-resumed", data);
     }
 
     /** The stats of a participant's tracks in the room's ongoing session, or null when not there. */

@@ -68,6 +68,19 @@ class IngestRobustnessTest {
         return new JsonObject().put("kind", kind).put("codec", codec).put("ssrc", ssrc).put("payloadType", pt);
     }
 
+    /** The track-silent webhook of this SSRC (the receiver is shared by the tests of this class). */
+    static JsonObject silentEvent(long ssrc, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            for (WebhookReceiver.Delivery d : hooks.deliveries()) {
+                JsonObject data = d.json().getJsonObject("data");
+                if (d.type().equals("track-silent") && data.getLong("ssrc") == ssrc) return data;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no track-silent for ssrc " + ssrc + " within " + timeoutMs + " ms");
+    }
+
     static JsonObject stats(String room, String participant, String kind) {
         return api.trackStats(room, participant, kind);
     }
@@ -148,6 +161,21 @@ class IngestRobustnessTest {
         assertEquals(0, a.getLong("lost"), a.encode());
         assertEquals("screen", api.get("/v2/sessions?roomId=" + room).json().getJsonArray("data").getJsonObject(0)
                 .getJsonArray("participants").getJsonObject(0).getJsonArray("tracks").getJsonObject(1).getString("source"));
+    }
+
+    @Test
+    void anRtcpByeAnnouncesTheTrackAtOnce() throws Exception {
+        String room = room(true);
+        join(room, "leaving", new JsonArray().add(track("audio", "opus", 0x7601, 111)));
+        try (DatagramSocket s = new DatagramSocket()) {
+            InetAddress to = InetAddress.getLoopbackAddress();
+            byte[] rtp = RtpPacket.build(111, false, 1, 960, 0x7601, new byte[] {(byte) 0xfc, 1, 2});
+            s.send(new DatagramPacket(rtp, rtp.length, to, node.rtpPort()));
+            Thread.sleep(100);
+            byte[] bye = {(byte) 0x81, (byte) 203, 0, 1, 0, 0, 0x76, 0x01};
+            s.send(new DatagramPacket(bye, bye.length, to, node.rtpPort()));
+        }
+        assertEquals("bye", silentEvent(0x7601, 900).getString("reason"), "before the 1 s silence timeout");
     }
 
     @Test
@@ -261,8 +289,8 @@ class IngestRobustnessTest {
             audio.startTestSignal(1);
             audio.join();
         }
-        JsonObject silent = hooks.await("track-silent", 1, 5000).get(0).json().getJsonObject("data");
-        assertEquals(0x7401, silent.getLong("ssrc"));
+        JsonObject silent = silentEvent(0x7401, 5000);
+        assertEquals("timeout", silent.getString("reason"));
         assertEquals("quiet", silent.getString("participantId"));
         assertEquals("silent", stats(room, "quiet", "audio").getString("status"));
 
