@@ -7,6 +7,7 @@ import io.roomcast.config.Config;
 import io.roomcast.events.Events;
 import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.RtpIngest;
+import io.roomcast.mix.AudioMixer;
 import io.roomcast.transcribe.TranscriptionService;
 import io.roomcast.room.RoomService;
 import io.roomcast.storage.EmbeddedS3;
@@ -40,6 +41,7 @@ public final class Roomcast implements AutoCloseable {
     private RoomService rooms;
     private RtpIngest ingest;
     private TranscriptionService transcription;
+    private AudioMixer mixer;
     private ApiServer api;
     private boolean stopped;
 
@@ -103,6 +105,8 @@ public final class Roomcast implements AutoCloseable {
                 config.integer("transcription.maxCaptionsPerTranscription"), config.integer("transcription.maxQueuedFrames"),
                 config.integer("transcription.threads"), registry);
         ingest.addSink(transcription);
+        mixer = new AudioMixer(rooms, events, config.lng("mix.audioDelayMs"));
+        ingest.addSink(mixer);
         rooms.load().await(120, TimeUnit.SECONDS);
         ingest.listen().await(30, TimeUnit.SECONDS);
 
@@ -130,6 +134,10 @@ public final class Roomcast implements AutoCloseable {
 
     public ObjectStore store() {
         return store;
+    }
+
+    public AudioMixer mixer() {
+        return mixer;
     }
 
     public RtpIngest ingest() {

@@ -55,6 +55,7 @@ public final class ApiServer {
     /** Event types a room's webhook may subscribe to; later outputs add theirs here. */
     public static final Set<String> WEBHOOK_TYPES = Set.of(
             "session-started", "session-ended", "participant-joined", "participant-left", "track-silent", "track-resumed",
+            "speaker-changed",
             "recording-starting", "recording-started", "recording-stopping", "recording-stopped", "recording-failed",
             "livestream-starting", "livestream-started", "livestream-stopping", "livestream-stopped", "livestream-failed",
             "hls-started", "hls-playable", "hls-stopped", "hls-failed",

@@ -231,6 +231,7 @@ public final class Config {
         }
         requireRange("http.maxBodyBytes", 1024, 64L * 1024 * 1024);
         requireRange("ingest.jitterMs", 0, 2000);
+        requireRange("mix.audioDelayMs", 20, 5000);
         requireNonBlank("transcription.modelsDir");
         requireNonBlank("transcription.defaultLanguage");
         requireRange("transcription.vadHangoverMs", 20, 10_000);

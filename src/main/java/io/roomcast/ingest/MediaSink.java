@@ -15,4 +15,12 @@ public interface MediaSink {
     /** A decoded picture (usually YUV420P), borrowed for the duration of the call only. */
     default void video(TrackBinding track, long sessionMicros, AVFrame frame) {
     }
+
+    /** The room's media clock: every 10 ms, {@code nowMicros} being the session time now. */
+    default void tick(String roomId, String sessionId, long nowMicros) {
+    }
+
+    /** The session's media thread is about to stop: release what belongs to it. */
+    default void sessionClosed(String roomId, String sessionId) {
+    }
 }

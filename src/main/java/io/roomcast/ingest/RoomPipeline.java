@@ -1,5 +1,6 @@
 package io.roomcast.ingest;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -30,9 +31,14 @@ final class RoomPipeline {
     private final int maxQueued;
     private final ScheduledFuture<?> ticker;
 
-    RoomPipeline(String roomId, String sessionId, int maxQueued) {
+    private final long sessionStartUnixMicros;
+    private final List<MediaSink> sinks;
+
+    RoomPipeline(String roomId, String sessionId, long sessionStartUnixMicros, int maxQueued, List<MediaSink> sinks) {
         this.roomId = roomId;
         this.sessionId = sessionId;
+        this.sessionStartUnixMicros = sessionStartUnixMicros;
+        this.sinks = sinks;
         this.maxQueued = maxQueued;
         this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "roomcast-media-" + roomId);
@@ -54,6 +60,14 @@ final class RoomPipeline {
         }
         long now = System.nanoTime();
         for (TrackReceiver r : receivers.values()) guarded(r, () -> r.drain(now));
+        long sessionNow = System.currentTimeMillis() * 1000 - sessionStartUnixMicros;
+        for (MediaSink s : sinks) {
+            try {
+                s.tick(roomId, sessionId, sessionNow);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "media stage failed on the tick of room " + roomId, e);
+            }
+        }
     }
 
     private static void guarded(TrackReceiver r, Runnable work) {
@@ -107,6 +121,7 @@ final class RoomPipeline {
         run(() -> {
             for (TrackReceiver r : receivers.values()) r.close();
             receivers.clear();
+            for (MediaSink s : sinks) s.sessionClosed(roomId, sessionId);
         });
         thread.shutdown();
     }

@@ -213,8 +213,9 @@ public final class RtpIngest implements RoomService.TrackListener {
     public void bound(TrackBinding b) {
         TrackReceiver old = receivers.remove(b.track().ssrc());
         if (old != null) closeReceiver(old); // before the new one is added: pipelines index receivers by SSRC
-        RoomPipeline pipeline = pipelines.computeIfAbsent(b.sessionId(), id -> new RoomPipeline(b.roomId(), id, maxQueuedPerRoom));
         long start = Instant.parse(rooms.session(b.sessionId()).start()).toEpochMilli() * 1000;
+        RoomPipeline pipeline = pipelines.computeIfAbsent(b.sessionId(),
+                id -> new RoomPipeline(b.roomId(), id, start, maxQueuedPerRoom, sinks));
         TrackReceiver r = new TrackReceiver(b, start, jitterNanos, maxPacketsPerSecond, keyframeIntervalNanos, sinks,
                 this::requestKeyframe);
         pipeline.add(r);
