@@ -44,6 +44,8 @@ final class SpeakerStream {
     long busyNanos;
     long fedAudioSamples;
     private boolean closed;
+    private long lastAudioNanos;
+    private final long hangoverNanos;
 
     SpeakerStream(String participantId, Model model, double thresholdDb, long hangoverMs, long prerollMs,
                   long partialIntervalMs, Sink sink) {
@@ -53,12 +55,14 @@ final class SpeakerStream {
         this.hangoverFrames = (int) Math.max(1, hangoverMs / 20);
         this.prerollFrames = (int) Math.max(0, prerollMs / 20);
         this.partialIntervalMs = partialIntervalMs;
+        this.hangoverNanos = hangoverMs * 1_000_000L;
         this.sink = sink;
     }
 
     /** 48 kHz mono samples starting at {@code sessionMicros}. */
     void audio(short[] pcm48, int n, long sessionMicros) throws IOException {
         if (closed) return;
+        lastAudioNanos = System.nanoTime();
         int m = resampler.process(pcm48, n, resampled);
         long micros = sessionMicros;
         for (int i = 0; i < m; i++) {
@@ -157,6 +161,16 @@ final class SpeakerStream {
         emitFinal(recognizer.getFinalResult());
         recognizer.reset();
         busyNanos += System.nanoTime() - t0;
+    }
+
+    /**
+     * When a participant's audio simply stops (muted at the SFU, gone) no quiet frames come to end the
+     * utterance: after the hangover without any audio, it is finished here.
+     */
+    void idle(long nowNanos) {
+        if (!closed && speaking && nowNanos - lastAudioNanos > hangoverNanos) {
+            endUtterance(frameStartMicros + frameFill * 1_000_000L / 16_000);
+        }
     }
 
     /** Flushes what is still being said and frees the recognizer. */

@@ -67,6 +67,7 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
         final Model model;
         ThreadPoolExecutor thread;
         boolean closed; // recognition thread only
+        long lastIdleCheck; // the room's media thread only
 
         Live(String id, String roomId, String sessionId, String language, String webhookUrl, Model model) {
             this.id = id;
@@ -306,6 +307,23 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
             partials.increment();
         }
         vertx.eventBus().publish(ADDRESS + "." + live.roomId, c.toJson());
+    }
+
+    @Override
+    public void tick(String roomId, String sessionId, long nowMicros) {
+        Live live = running.get(roomId);
+        if (live == null || !live.sessionId.equals(sessionId)) return;
+        long now = System.nanoTime();
+        if (now - live.lastIdleCheck < 100_000_000L) return; // ten times a second is enough
+        live.lastIdleCheck = now;
+        try {
+            live.thread.execute(() -> {
+                if (live.closed) return;
+                for (SpeakerStream s : live.speakers.values()) s.idle(now);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            dropped.increment();
+        }
     }
 
     // ---- lifecycle ----

@@ -177,6 +177,26 @@ class LiveCaptionsTest {
     }
 
     @Test
+    void speechThatStopsWithoutQuietIsFinishedByTheHangover() throws Exception {
+        String room = roomWith("cut", "9301");
+        assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
+        Wav speech = Wav.read(Wav.speech("s05.wav")); // "we must find a new home in the stars", no quiet after it
+        try (RtpSender audio = RtpSender.opus(node.rtpPort(), 9301, 111)) {
+            audio.startSamples(speech.samples, speech.sampleRate);
+            audio.join();
+        }
+        long deadline = System.currentTimeMillis() + 2500;
+        String heard = "";
+        while (System.currentTimeMillis() < deadline && heard.isEmpty()) {
+            Thread.sleep(100);
+            heard = finalText(api.get("/v2/rooms/" + room + "/captions").json().getJsonArray("data").stream()
+                    .map(o -> (JsonObject) o).toList(), "cut");
+        }
+        assertTrue(Wer.rate(Wer.reference("s05.wav"), heard) <= 0.3, "final caption while still running: '" + heard + "'");
+        api.post("/v2/transcription/end", new JsonObject().put("roomId", room));
+    }
+
+    @Test
     void badStartsAreRefused() {
         String room = roomWith("x", "9201");
         Api.Response unknown = api.post("/v2/transcription/start", new JsonObject().put("roomId", room).put("language", "xx"));
