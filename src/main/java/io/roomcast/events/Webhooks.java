@@ -54,6 +54,7 @@ public final class Webhooks {
     private final Counter retried;
     private final Counter failed;
     private final Counter dropped;
+    private final Counter blocked;
 
     public Webhooks(Vertx vertx, String secret, int maxAttempts, long initialBackoffMs, long maxBackoffMs,
                     long timeoutMs, int maxPending, boolean allowPrivateAddresses, MeterRegistry registry) {
@@ -73,6 +74,7 @@ public final class Webhooks {
         this.retried = registry.counter("roomcast_webhooks_total", "result", "retried");
         this.failed = registry.counter("roomcast_webhooks_total", "result", "failed");
         this.dropped = registry.counter("roomcast_webhooks_total", "result", "dropped");
+        this.blocked = registry.counter("roomcast_webhooks_total", "result", "blocked");
         registry.gauge("roomcast_webhooks_pending", pending);
     }
 
@@ -117,13 +119,31 @@ public final class Webhooks {
         if (h.equalsIgnoreCase("localhost") || h.toLowerCase().endsWith(".localhost")) return true;
         if (!h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) return false; // a name, not a literal
         try {
-            InetAddress a = InetAddress.getByName(h); // a literal: parsed, no lookup
-            return a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-                    || a.isAnyLocalAddress() || a.isMulticastAddress()
-                    || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc);
+            return isInternal(InetAddress.getByName(h)); // a literal: parsed, no lookup
         } catch (Exception e) {
             return true;
         }
+    }
+
+    static boolean isInternal(InetAddress a) {
+        return a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
+                || a.isAnyLocalAddress() || a.isMulticastAddress()
+                || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc);
+    }
+
+    /**
+     * A host name is checked when a delivery starts, by resolving it (off the event loop): a name that
+     * points inside is refused like an address literal would be.
+     */
+    private io.vertx.core.Future<Void> checkResolved(String url) {
+        if (allowPrivateAddresses) return io.vertx.core.Future.succeededFuture();
+        String host = URI.create(url).getHost();
+        return vertx.executeBlocking(() -> {
+            for (InetAddress a : InetAddress.getAllByName(host)) {
+                if (isInternal(a)) throw new IllegalStateException(host + " resolves to an internal address " + a.getHostAddress());
+            }
+            return null;
+        }, false);
     }
 
     /** One delivery waiting its turn. */
@@ -169,7 +189,16 @@ public final class Webhooks {
                 return;
             }
         }
-        attempt(d, 1);
+        checkResolved(url).onComplete(ok -> {
+            if (ok.succeeded()) {
+                attempt(d, 1);
+                return;
+            }
+            blocked.increment();
+            LOG.warning(() -> "webhook " + d.type() + " not sent: " + ok.cause().getMessage());
+            pending.decrementAndGet();
+            next(url);
+        });
     }
 
     private void attempt(Delivery d, int n) {

@@ -127,6 +127,35 @@ class WebhookTest {
     }
 
     @Test
+    void internalAddressesAreRefusedWhenConfigSaysSo() throws Exception {
+        var o = TestNode.defaults(data.resolve("strict"));
+        o.put("webhooks.allowPrivateAddresses", false);
+        try (Roomcast strict = TestNode.start(o)) {
+            Api a = new Api(strict.httpPort(), Tokens.admin());
+            for (String literal : new String[] {"http://127.0.0.1:9/h", "http://10.0.0.7/h", "http://[::1]/h",
+                    "http://169.254.169.254/latest/meta-data", "http://localhost/h", "http://192.168.1.1/h"}) {
+                Api.Response r = a.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", literal)));
+                assertEquals(400, r.status(), literal + " " + r.body());
+                assertEquals("forbidden_address", r.errorCode());
+            }
+            // A name is fine at creation, but it resolves (see test-hosts) to a private address: not sent.
+            Api.Response created = a.post("/v2/rooms", new JsonObject().put("webhook",
+                    new JsonObject().put("url", "http://intranet.roomcast.test:9/hook")));
+            assertEquals(200, created.status(), created.body());
+            String room = created.json().getString("roomId");
+            a.post("/v2/rooms/" + room + "/participants", participant("dee", 64));
+            long deadline = System.currentTimeMillis() + 3000;
+            double blocked = 0;
+            while (System.currentTimeMillis() < deadline && blocked < 2) {
+                Thread.sleep(50);
+                blocked = strict.registry().counter("roomcast_webhooks_total", "result", "blocked").count();
+            }
+            assertEquals(2, blocked, "session-started and participant-joined were not sent");
+            assertEquals(0, strict.registry().counter("roomcast_webhooks_total", "result", "retried").count());
+        }
+    }
+
+    @Test
     void aSlowReceiverNeverBlocksTheApi() {
         receiver.delay(3000); // longer than the 500 ms webhook timeout
         String room = roomWithHook(new JsonObject().put("url", receiver.url()));
