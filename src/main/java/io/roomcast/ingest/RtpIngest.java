@@ -183,22 +183,29 @@ public final class RtpIngest implements RoomService.TrackListener {
             if (part instanceof Rtcp.Bye bye) {
                 for (long ssrc : bye.ssrcs()) {
                     TrackReceiver r = receivers.get(ssrc);
-                    if (r != null && r.source != null && r.source.host().equals(from.host()) && !r.silent) {
+                    if (fromSender(r, from) && !r.silent) {
                         r.silent = true; // announced now rather than after the silence timeout
                         announce(r, true, "bye");
                     }
                 }
             } else if (part instanceof Rtcp.SenderReport sr) {
                 TrackReceiver r = receivers.get(sr.ssrc());
-                // RTCP may come from another port of the same sender (no rtcp-mux): the host must match.
-                if (r == null || r.source == null || !r.source.host().equals(from.host())) continue;
+                if (!fromSender(r, from)) continue;
                 RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
                 if (pipeline != null) pipeline.run(() -> r.senderReport(sr.rtpTimestamp(), sr.unixMicros()));
             }
         }
     }
 
-    /** PLI to the track's latched source (FIR too, for senders that only know RFC 5104). */
+    /**
+     * RTCP about a track counts only from the host its RTP is latched to; the port may differ, as
+     * senders without rtcp-mux send RTCP from a socket of its own.
+     */
+    private static boolean fromSender(TrackReceiver r, SocketAddress from) {
+        return r != null && r.source != null && r.source.host().equals(from.host());
+    }
+
+    /** PLI (RFC 4585) to the track's latched source. {@link Rtcp#fir} (RFC 5104) is written but not sent yet. */
     private void requestKeyframe(TrackReceiver r) {
         SocketAddress to = r.source;
         if (to == null || socket == null) return;
