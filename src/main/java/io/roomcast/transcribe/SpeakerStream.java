@@ -105,7 +105,7 @@ final class SpeakerStream {
         }
         feed(f, micros);
         quietFrames = voiced ? 0 : quietFrames + 1;
-        if (quietFrames >= hangoverFrames) endUtterance(micros + 20_000);
+        if (quietFrames >= hangoverFrames) endUtterance();
     }
 
     private void feed(short[] f, long micros) {
@@ -154,7 +154,7 @@ final class SpeakerStream {
         sink.caption(participantId, text, "final", start, end, words);
     }
 
-    private void endUtterance(long micros) {
+    private void endUtterance() {
         speaking = false;
         quietFrames = 0;
         long t0 = System.nanoTime();
@@ -169,7 +169,7 @@ final class SpeakerStream {
      */
     void idle(long nowNanos) {
         if (!closed && speaking && nowNanos - lastAudioNanos > hangoverNanos) {
-            endUtterance(frameStartMicros + frameFill * 1_000_000L / 16_000);
+            endUtterance();
         }
     }
 
