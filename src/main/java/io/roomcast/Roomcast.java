@@ -7,7 +7,9 @@ import io.roomcast.config.Config;
 import io.roomcast.events.Events;
 import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.RtpIngest;
+import io.roomcast.encode.Presets;
 import io.roomcast.mix.AudioMixer;
+import io.roomcast.output.OutputService;
 import io.roomcast.transcribe.TranscriptionService;
 import io.roomcast.room.RoomService;
 import io.roomcast.storage.EmbeddedS3;
@@ -42,6 +44,7 @@ public final class Roomcast implements AutoCloseable {
     private RtpIngest ingest;
     private TranscriptionService transcription;
     private AudioMixer mixer;
+    private OutputService outputs;
     private ApiServer api;
     private boolean stopped;
 
@@ -107,16 +110,34 @@ public final class Roomcast implements AutoCloseable {
         ingest.addSink(transcription);
         mixer = new AudioMixer(rooms, events, config.lng("mix.audioDelayMs"));
         ingest.addSink(mixer);
+        Presets presets = new Presets(Path.of(config.str("pipelines.dir")).toAbsolutePath(), config.str("pipelines.default"));
+        outputs = new OutputService(vertx, rooms, ingest, mixer, events, store, presets, new OutputService.Settings(
+                config.dataDir(), videoEncoder(config.str("outputs.videoEncoder")), config.lng("mix.audioDelayMs"),
+                config.lng("outputs.rtmpConnectTimeoutMs"), config.integer("limits.maxOutputsPerRoom"),
+                config.integer("limits.maxOutputsPerNode"), config.integer("limits.maxRtmpDestinations")), registry);
+        ingest.addSink(outputs);
         rooms.load().await(120, TimeUnit.SECONDS);
+        outputs.load().await(120, TimeUnit.SECONDS);
         ingest.listen().await(30, TimeUnit.SECONDS);
 
-        api = new ApiServer(vertx, config, rooms, ingest, transcription, webhooks, store, registry);
+        api = new ApiServer(vertx, config, rooms, ingest, transcription, outputs, webhooks, store, registry);
         api.listen().await(30, TimeUnit.SECONDS);
         LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port()
                 + " (transport: " + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + ")");
         if (config.usesDevelopmentJwtSecret()) {
             LOG.warning("the development JWT secret is in use: set ROOMCAST_JWT_SECRET before exposing this server");
         }
+    }
+
+    /** {@code auto}: x264 when this build has it (the gpl profile), else OpenH264. */
+    static String videoEncoder(String configured) {
+        if (!configured.equals("auto")) return configured;
+        var x264 = org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name("libx264");
+        return x264 != null && !x264.isNull() ? "libx264" : "libopenh264";
+    }
+
+    public OutputService outputs() {
+        return outputs;
     }
 
     public int httpPort() {
@@ -170,6 +191,7 @@ public final class Roomcast implements AutoCloseable {
         } catch (Exception e) {
             LOG.warning("closing the API: " + e);
         }
+        if (outputs != null) outputs.close(config.lng("outputs.shutdownWaitSeconds") * 1000);
         if (ingest != null) {
             try {
                 ingest.close().await(10, TimeUnit.SECONDS);

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.roomcast.config.Config;
 import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.RtpIngest;
+import io.roomcast.output.OutputService;
 import io.roomcast.transcribe.Caption;
 import io.roomcast.transcribe.TranscriptionService;
 import io.roomcast.room.Room;
@@ -67,6 +68,7 @@ public final class ApiServer {
     private final RoomService rooms;
     private final RtpIngest ingest;
     private final TranscriptionService transcription;
+    private final OutputService outputs;
     private final Webhooks webhooks;
     private final ObjectStore store;
     private final PrometheusMeterRegistry registry;
@@ -78,8 +80,9 @@ public final class ApiServer {
     private HttpServer server;
 
     public ApiServer(Vertx vertx, Config config, RoomService rooms, RtpIngest ingest,
-                     TranscriptionService transcription, Webhooks webhooks, ObjectStore store,
+                     TranscriptionService transcription, OutputService outputs, Webhooks webhooks, ObjectStore store,
                      PrometheusMeterRegistry registry) {
+        this.outputs = outputs;
         this.vertx = vertx;
         this.config = config;
         this.rooms = rooms;
@@ -162,18 +165,19 @@ public final class ApiServer {
         r.post("/v2/rooms/:roomId/participants").handler(api(this::join));
         r.delete("/v2/rooms/:roomId/participants/:participantId").handler(api(this::leave));
         r.get("/v2/rooms/:roomId/participants/:participantId/stats").handler(api(this::stats));
-        notYet(r, HttpMethod.POST, "/v2/rooms/:roomId/layout", "layouts arrive with composition");
-        // Outputs and jobs: part of the contract, built by later stages of the flow.
-        notYet(r, HttpMethod.POST, "/v2/recordings/start", "cloud recording is not built yet");
-        notYet(r, HttpMethod.POST, "/v2/recordings/end", "cloud recording is not built yet");
-        notYet(r, HttpMethod.GET, "/v2/recordings", "cloud recording is not built yet");
-        notYet(r, HttpMethod.GET, "/v2/recordings/:id", "cloud recording is not built yet");
-        notYet(r, HttpMethod.POST, "/v2/livestreams/start", "RTMP livestreams are not built yet");
-        notYet(r, HttpMethod.POST, "/v2/livestreams/end", "RTMP livestreams are not built yet");
-        notYet(r, HttpMethod.GET, "/v2/livestreams", "RTMP livestreams are not built yet");
-        notYet(r, HttpMethod.POST, "/v2/hls/start", "HLS is not built yet");
-        notYet(r, HttpMethod.POST, "/v2/hls/end", "HLS is not built yet");
-        notYet(r, HttpMethod.GET, "/v2/hls", "HLS is not built yet");
+        r.post("/v2/rooms/:roomId/layout").handler(api(this::layout));
+        // Outputs
+        r.post("/v2/recordings/start").handler(api(this::startRecording));
+        r.post("/v2/recordings/end").handler(api(this::endRecording));
+        r.get("/v2/recordings").handler(api(this::listRecordings));
+        r.get("/v2/recordings/:id").handler(api(this::getRecording));
+        r.post("/v2/livestreams/start").handler(api(this::startLivestream));
+        r.post("/v2/livestreams/end").handler(api(this::endLivestream));
+        r.get("/v2/livestreams").handler(api(this::listLivestreams));
+        r.post("/v2/hls/start").handler(api(this::startHls));
+        r.post("/v2/hls/end").handler(api(this::endHls));
+        r.get("/v2/hls").handler(api(this::listHls));
+        r.get("/v2/hls/:id/:file").handler(this::hlsFile);
         r.post("/v2/transcription/start").handler(api(this::startTranscription));
         r.post("/v2/transcription/end").handler(api(this::endTranscription));
         r.get("/v2/rooms/:roomId/captions/ws").handler(this::captionsWebSocket);
@@ -276,8 +280,9 @@ public final class ApiServer {
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         String queryToken = ctx.request().getParam("token");
         if (header == null && queryToken != null && ctx.request().method() == HttpMethod.GET
-                && ctx.request().path().matches("/v2/rooms/[^/]+/captions(/ws)?")) {
-            // Browsers' EventSource and WebSocket cannot send headers: captions also take ?token=.
+                && ctx.request().path().matches("/v2/rooms/[^/]+/captions(/ws)?|/v2/hls/[^/]+/[^/]+")) {
+            // Browsers' EventSource and WebSocket, and HLS players, cannot send headers: captions and
+            // HLS files also take ?token= (playlists pass it on to the segments).
             header = "Bearer " + queryToken;
         }
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
@@ -473,6 +478,180 @@ public final class ApiServer {
         String roomId = requests.requireId(requests.body(ctx), "roomId");
         checkRoomAccess(ctx, roomId);
         return transcription.stop(roomId).map(TranscriptionService.Live::toJson);
+    }
+
+    // ---- outputs ----
+
+    private static final Set<String> LAYOUT_TYPES = Set.of("GRID", "SPOTLIGHT", "SIDEBAR");
+    private static final Set<String> RTMP_SCHEMES = Set.of("rtmp", "rtmps");
+
+    private Future<JsonObject> layout(RoutingContext ctx) {
+        String roomId = pathRoomId(ctx);
+        JsonObject body = requests.body(ctx);
+        String pin = optId(body, "pin");
+        String speaker = optId(body, "activeSpeaker");
+        String type = body.containsKey("type") ? requests.oneOf(body, "type", LAYOUT_TYPES, null) : null;
+        return Future.succeededFuture(outputs.setLayout(roomId, pin, speaker, type,
+                body.containsKey("pin") && body.getValue("pin") == null,
+                body.containsKey("activeSpeaker") && body.getValue("activeSpeaker") == null));
+    }
+
+    private String optId(JsonObject body, String field) {
+        String v = requests.optString(body, field);
+        return v == null ? null : Requests.checkId(field, v);
+    }
+
+    /** Fields every output start shares: roomId (with access check), preset, config, webhookUrl. */
+    private record OutputRequest(String roomId, String preset, JsonObject config, String webhookUrl) {
+    }
+
+    private OutputRequest outputRequest(RoutingContext ctx, JsonObject body) {
+        String roomId = requests.requireId(body, "roomId");
+        checkRoomAccess(ctx, roomId);
+        String preset = requests.optString(body, "preset");
+        if (preset != null) Requests.checkId("preset", preset);
+        JsonObject config = requests.optObject(body, "config");
+        if (config != null && config.containsKey("layout") && !(config.getValue("layout") instanceof JsonObject)) {
+            throw ApiException.badRequest("config.layout must be an object");
+        }
+        String webhookUrl = requests.optString(body, "webhookUrl");
+        if (webhookUrl != null) webhooks.validateUrl("webhookUrl", webhookUrl);
+        return new OutputRequest(roomId, preset, config, webhookUrl);
+    }
+
+    private Future<JsonObject> startRecording(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        OutputRequest r = outputRequest(ctx, body);
+        String dir = requests.optString(body, "awsDirPath");
+        if (dir != null && !dir.matches("([A-Za-z0-9][A-Za-z0-9_.-]{0,63}/){0,7}[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/?")) {
+            throw ApiException.badRequest("awsDirPath must be up to 8 folder names of letters, digits, '.', '_' or '-' separated by '/'");
+        }
+        if (dir != null && dir.contains("..")) throw ApiException.badRequest("awsDirPath must not contain '..'");
+        JsonObject tr = requests.optObject(body, "transcription");
+        boolean transcribe = false;
+        if (tr != null) {
+            Object enabled = tr.getValue("enabled");
+            if (enabled != null && !(enabled instanceof Boolean)) throw ApiException.badRequest("transcription.enabled must be true or false");
+            transcribe = Boolean.TRUE.equals(enabled);
+        }
+        return Future.succeededFuture(outputs.startRecording(r.roomId(), r.preset(), r.config(), r.webhookUrl(), dir, transcribe));
+    }
+
+    private Future<JsonObject> endRecording(RoutingContext ctx) {
+        String roomId = requests.requireId(requests.body(ctx), "roomId");
+        checkRoomAccess(ctx, roomId);
+        return Future.succeededFuture(outputs.endRecording(roomId));
+    }
+
+    /** {@code ?roomId=} filter of list endpoints: required for room-limited tokens. */
+    private String roomFilter(RoutingContext ctx) {
+        String roomId = ctx.request().getParam("roomId");
+        if (roomId != null) {
+            Requests.checkId("roomId", roomId);
+            checkRoomAccess(ctx, roomId);
+            rooms.room(roomId);
+        } else {
+            requireUnlimited(ctx);
+        }
+        return roomId;
+    }
+
+    private Future<JsonObject> listRecordings(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        String roomId = roomFilter(ctx);
+        String sessionId = ctx.request().getParam("sessionId");
+        if (sessionId != null) Requests.checkId("sessionId", sessionId);
+        return Future.succeededFuture(page.of(outputs.recordings(roomId, sessionId), j -> j));
+    }
+
+    private Future<JsonObject> getRecording(RoutingContext ctx) {
+        JsonObject rec = outputs.recording(Requests.checkId("id", ctx.pathParam("id")));
+        checkRoomAccess(ctx, rec.getString("roomId"));
+        return Future.succeededFuture(rec);
+    }
+
+    private Future<JsonObject> startLivestream(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        OutputRequest r = outputRequest(ctx, body);
+        JsonArray outs = requests.requireArray(body, "outputs");
+        List<String> urls = new ArrayList<>();
+        for (int i = 0; i < outs.size(); i++) {
+            if (!(outs.getValue(i) instanceof JsonObject o)) throw ApiException.badRequest("outputs[" + i + "] must be an object");
+            String url = o.getValue("url") instanceof String u ? u : null;
+            if (url == null) throw ApiException.badRequest("outputs[" + i + "].url is required");
+            webhooks.validateUrl("outputs[" + i + "].url", url, RTMP_SCHEMES);
+            String key = requests.optString(o, "streamKey");
+            if (key != null && !key.matches("[A-Za-z0-9_.?=&-]{1,256}")) {
+                throw ApiException.badRequest("outputs[" + i + "].streamKey has characters a URL path cannot carry");
+            }
+            urls.add(key == null || key.isEmpty() ? url : url.replaceAll("/+$", "") + "/" + key);
+        }
+        return Future.succeededFuture(outputs.startLivestream(r.roomId(), urls, r.preset(), r.config(), r.webhookUrl()));
+    }
+
+    private Future<JsonObject> endLivestream(RoutingContext ctx) {
+        String roomId = requests.requireId(requests.body(ctx), "roomId");
+        checkRoomAccess(ctx, roomId);
+        return Future.succeededFuture(outputs.endLivestream(roomId));
+    }
+
+    private Future<JsonObject> listLivestreams(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        return Future.succeededFuture(page.of(outputs.livestreams(roomFilter(ctx)), j -> j));
+    }
+
+    private Future<JsonObject> startHls(RoutingContext ctx) {
+        OutputRequest r = outputRequest(ctx, requests.body(ctx));
+        return Future.succeededFuture(outputs.startHls(r.roomId(), r.preset(), r.config(), r.webhookUrl()));
+    }
+
+    private Future<JsonObject> endHls(RoutingContext ctx) {
+        String roomId = requests.requireId(requests.body(ctx), "roomId");
+        checkRoomAccess(ctx, roomId);
+        return Future.succeededFuture(outputs.endHls(roomId));
+    }
+
+    private Future<JsonObject> listHls(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        return Future.succeededFuture(page.of(outputs.hls(roomFilter(ctx)), j -> j));
+    }
+
+    /**
+     * A playlist or segment of an HLS stream, live or after the end (from the store), with CORS.
+     * When the caller authenticated with {@code ?token=}, playlists pass it on to every URI so a
+     * player's segment requests carry it too.
+     */
+    private void hlsFile(RoutingContext ctx) {
+        String id = Requests.checkId("id", ctx.pathParam("id"));
+        checkRoomAccess(ctx, outputs.hlsRoom(id));
+        String file = ctx.pathParam("file");
+        outputs.hlsFile(id, file).onComplete(ar -> {
+            if (ctx.response().ended()) return;
+            if (ar.failed()) {
+                error(ctx, 503, "store_unavailable", "the stream's files cannot be read from the store right now");
+                return;
+            }
+            Buffer b = ar.result();
+            if (b == null) {
+                error(ctx, 404, "not_found", "no such file in HLS stream " + id);
+                return;
+            }
+            boolean playlist = file.endsWith(".m3u8");
+            String token = ctx.request().getParam("token");
+            if (playlist && token != null && ctx.request().getHeader(HttpHeaders.AUTHORIZATION) == null) {
+                String q = "?token=" + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8);
+                StringBuilder sb = new StringBuilder();
+                for (String line : b.toString().split("\n")) {
+                    sb.append(line);
+                    if (!line.isEmpty() && !line.startsWith("#")) sb.append(q);
+                    sb.append('\n');
+                }
+                b = Buffer.buffer(sb.toString());
+            }
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, playlist ? "application/vnd.apple.mpegurl" : "video/mp2t")
+                    .putHeader(HttpHeaders.CACHE_CONTROL, playlist ? "no-cache" : "max-age=3600")
+                    .end(b);
+        });
     }
 
     private long sinceParam(RoutingContext ctx) {

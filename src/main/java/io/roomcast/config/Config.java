@@ -34,6 +34,8 @@ public final class Config {
         ENV.put("ROOMCAST_MODELS_DIR", "transcription.modelsDir");
         ENV.put("ROOMCAST_ASR_THREADS", "transcription.threads");
         ENV.put("ROOMCAST_DATA_DIR", "dataDir");
+        ENV.put("ROOMCAST_PIPELINES_DIR", "pipelines.dir");
+        ENV.put("ROOMCAST_VIDEO_ENCODER", "outputs.videoEncoder");
         ENV.put("ROOMCAST_JWT_SECRET", "auth.jwtSecret");
         ENV.put("ROOMCAST_S3_ENDPOINT", "s3.endpoint");
         ENV.put("ROOMCAST_S3_PORT", "s3.port");

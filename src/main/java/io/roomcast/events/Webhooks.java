@@ -94,6 +94,11 @@ public final class Webhooks {
      * (unless config allows it) not a loopback, private or link-local address literal.
      */
     public void validateUrl(String field, String url) {
+        validateUrl(field, url, java.util.Set.of("http", "https"));
+    }
+
+    /** Checks a destination URL: one of {@code schemes}, a host, and no internal address unless allowed. */
+    public void validateUrl(String field, String url, java.util.Set<String> schemes) {
         if (url == null || url.isBlank()) throw ApiException.badRequest(field + " must be a non-empty URL");
         if (url.length() > 2048) throw ApiException.badRequest(field + " is longer than 2048 characters");
         URI uri;
@@ -103,8 +108,8 @@ public final class Webhooks {
             throw ApiException.badRequest(field + " is not a valid URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw ApiException.badRequest(field + " must use http or https");
+        if (!schemes.contains(scheme)) {
+            throw ApiException.badRequest(field + " must use " + String.join(" or ", new java.util.TreeSet<>(schemes)));
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) throw ApiException.badRequest(field + " must name a host");

@@ -107,11 +107,19 @@ final class RoomPipeline {
         return true;
     }
 
-    void run(Runnable task) {
+    /** Runs {@code task} on the media thread; false when the pipeline is closed. */
+    boolean run(Runnable task) {
         try {
-            thread.execute(task);
+            thread.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "media task failed in room " + roomId, e);
+                }
+            });
+            return true;
         } catch (RejectedExecutionException e) {
-            // closed: nothing left to do
+            return false; // closed: nothing left to do
         }
     }
 

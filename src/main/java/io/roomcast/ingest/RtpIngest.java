@@ -6,6 +6,7 @@ import io.roomcast.events.Events;
 import io.roomcast.room.Participant;
 import io.roomcast.room.Room;
 import io.roomcast.room.RoomService;
+import io.roomcast.room.Session;
 import io.roomcast.room.RoomService.TrackBinding;
 import io.roomcast.room.Track;
 import io.vertx.core.Future;
@@ -244,6 +245,25 @@ public final class RtpIngest implements RoomService.TrackListener {
     public void sessionEnded(String roomId, String sessionId) {
         RoomPipeline pipeline = pipelines.remove(sessionId);
         if (pipeline != null) pipeline.close();
+    }
+
+    /**
+     * Runs {@code task} on the media thread of an ongoing session, starting that thread when the
+     * session has no track yet (outputs of a room without media still run on the session clock).
+     * False when the session is not ongoing.
+     */
+    public boolean runOnMediaThread(String roomId, String sessionId, Runnable task) {
+        RoomPipeline pipeline;
+        synchronized (this) {
+            pipeline = pipelines.get(sessionId);
+            if (pipeline == null) {
+                Session s = rooms.activeSession(roomId);
+                if (s == null || !s.sessionId().equals(sessionId)) return false;
+                long start = Instant.parse(s.start()).toEpochMilli() * 1000;
+                pipeline = pipelines.computeIfAbsent(sessionId, id -> new RoomPipeline(roomId, id, start, maxQueuedPerRoom, sinks));
+            }
+        }
+        return pipeline.run(task);
     }
 
     // ---- observability ----

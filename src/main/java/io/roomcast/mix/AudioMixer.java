@@ -44,6 +44,12 @@ public final class AudioMixer implements MediaSink {
         listeners.add(l);
     }
 
+    /** The session's active speaker (participant id) as the mixer last decided, or null. */
+    public String activeSpeaker(String sessionId) {
+        RoomMix m = mixes.get(sessionId);
+        return m == null ? null : m.activeSpeaker;
+    }
+
     @Override
     public void audio(TrackBinding track, long sessionMicros, short[] pcm, int samples, boolean concealed) {
         mixes.computeIfAbsent(track.sessionId(), s -> new RoomMix(track.roomId(), s))
@@ -76,7 +82,7 @@ public final class AudioMixer implements MediaSink {
         final short[] out = new short[FRAME];
         final float[] acc = new float[FRAME];
         long position = -1; // next sample to mix
-        String activeSpeaker;
+        volatile String activeSpeaker;
         String candidate;
         int candidateFrames;
 

@@ -195,6 +195,20 @@ public final class RoomService {
         return active.get(roomId);
     }
 
+    /** Who is in a session now (a snapshot, safe to read on any thread): id, name and tracks, in join order. */
+    public record Present(String participantId, String name, List<Track> tracks) {
+    }
+
+    public synchronized List<Present> present(String sessionId) {
+        Session s = sessions.get(sessionId);
+        if (s == null) return List.of();
+        List<Present> out = new ArrayList<>();
+        for (Participant p : s.participants()) {
+            if (p.present()) out.add(new Present(p.participantId(), p.name(), List.copyOf(p.tracks())));
+        }
+        return out;
+    }
+
     public TrackBinding bySsrc(long ssrc) {
         return ssrcs.get(ssrc);
     }

@@ -13,7 +13,9 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -23,7 +25,13 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +46,8 @@ import java.util.concurrent.CompletionException;
 public final class ObjectStore implements AutoCloseable {
 
     private final Vertx vertx;
+    /** Part size of multipart uploads (S3's minimum is 5 MiB). */
+    public static final long PART_BYTES = 8L << 20;
     private final S3AsyncClient s3;
     private final S3Presigner presigner;
     private final String bucket;
@@ -127,6 +137,59 @@ public final class ObjectStore implements AutoCloseable {
             return Boolean.TRUE.equals(r.isTruncated())
                     ? listPage(prefix, r.nextContinuationToken(), into)
                     : Future.succeededFuture();
+        });
+    }
+
+    public Future<Void> delete(String key) {
+        return wrap(s3.deleteObject(b -> b.bucket(bucket).key(key))).mapEmpty();
+    }
+
+    /**
+     * Uploads a file: one PUT when small, else a multipart upload in {@value #PART_BYTES}-byte parts
+     * read one at a time (a long recording never sits in memory), aborted when a part fails so no
+     * incomplete upload is left behind. Blocks the calling thread: never call it on an event loop.
+     */
+    public void putFile(String key, Path file, String contentType) throws IOException {
+        long size = Files.size(file);
+        if (size <= PART_BYTES) {
+            put(key, Buffer.buffer(Files.readAllBytes(file)), contentType).await();
+            return;
+        }
+        String uploadId = wrap(s3.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)))
+                .await().uploadId();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            List<CompletedPart> parts = new ArrayList<>();
+            ByteBuffer buf = ByteBuffer.allocate((int) PART_BYTES);
+            for (int n = 1; ch.position() < size; n++) {
+                buf.clear();
+                while (buf.hasRemaining() && ch.read(buf) > 0) {
+                    // fill the part
+                }
+                buf.flip();
+                byte[] bytes = new byte[buf.remaining()];
+                buf.get(bytes);
+                int number = n;
+                String etag = wrap(s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
+                        AsyncRequestBody.fromBytes(bytes))).await().eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            }
+            wrap(s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(parts)))).await();
+        } catch (IOException | RuntimeException e) {
+            wrap(s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)));
+            throw e;
+        }
+    }
+
+    /** Aborts every incomplete multipart upload under {@code prefix}; the number aborted. */
+    public Future<Integer> abortIncompleteUploads(String prefix) {
+        return wrap(s3.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix))).compose(r -> {
+            List<Future<Object>> aborts = new ArrayList<>();
+            for (MultipartUpload u : r.uploads()) {
+                aborts.add(wrap(s3.abortMultipartUpload(b -> b.bucket(bucket).key(u.key()).uploadId(u.uploadId())))
+                        .map(x -> (Object) x));
+            }
+            return Future.all(aborts).map(x -> aborts.size());
         });
     }
 

@@ -1,0 +1,210 @@
+package io.roomcast.encode;
+
+import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVIOContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+
+import java.io.IOException;
+import java.util.Map;
+
+import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_copy;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_free;
+import static org.bytedeco.ffmpeg.global.avformat.AVFMT_NOFILE;
+import static org.bytedeco.ffmpeg.global.avformat.AVIO_FLAG_WRITE;
+import static org.bytedeco.ffmpeg.global.avformat.av_interleaved_write_frame;
+import static org.bytedeco.ffmpeg.global.avformat.av_write_trailer;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_output_context2;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_free_context;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_new_stream;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_write_header;
+import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
+import static org.bytedeco.ffmpeg.global.avformat.avio_flush;
+import static org.bytedeco.ffmpeg.global.avformat.avio_open2;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
+import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
+import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
+
+/**
+ * One libavformat muxer (MP4, FLV over RTMP, MPEG-TS...) fed encoded {@link Packet}s. Each output owns
+ * its muxers, opens, writes and closes them on its own thread, and closes each exactly once. Packet
+ * times are moved by {@code offsetMicros} so a file starts at 0 wherever the encoder's timeline was.
+ */
+public final class Muxer implements AutoCloseable {
+    private AVFormatContext ctx;
+    private AVPacket pkt;
+    private AVStream videoStream;
+    private AVStream audioStream;
+    private int videoTbDen;
+    private int audioTbDen;
+    private boolean headerWritten;
+    private boolean ioOpen;
+    private final long offsetMicros;
+    public long bytesWritten;
+    private long lastVideoDts = Long.MIN_VALUE;
+    private long lastAudioDts = Long.MIN_VALUE;
+    private long endMicros;
+
+    /** Codec parameters of the streams an output muxes: its own copies, freed by {@link #close}. */
+    public static final class Streams implements AutoCloseable {
+        final AVCodecParameters video;
+        final AVCodecParameters audio;
+        final int videoTbDen;
+        final int audioTbDen;
+
+        public Streams(EncodeGroup group) {
+            this.video = copy(group.videoParameters());
+            this.audio = copy(group.audioParameters());
+            this.videoTbDen = group.config.fps();
+            this.audioTbDen = EncodeGroup.AUDIO_RATE;
+        }
+
+        private static AVCodecParameters copy(AVCodecParameters p) {
+            if (p == null) return null;
+            AVCodecParameters c = avcodec_parameters_alloc();
+            avcodec_parameters_copy(c, p);
+            return c;
+        }
+
+        public boolean hasVideo() {
+            return video != null;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (video != null) avcodec_parameters_free(video);
+            if (audio != null) avcodec_parameters_free(audio);
+        }
+    }
+
+    public Muxer(String format, String url, Streams streams, Map<String, String> options, long offsetMicros)
+            throws IOException {
+        this.offsetMicros = offsetMicros;
+        AVFormatContext c = new AVFormatContext(null);
+        int r = avformat_alloc_output_context2(c, null, format, url);
+        if (r < 0 || c.isNull()) throw new IOException("cannot create a " + format + " muxer: " + error(r));
+        ctx = c;
+        AVDictionary opts = new AVDictionary(null);
+        try {
+            if (streams.video != null) {
+                videoStream = avformat_new_stream(ctx, null);
+                avcodec_parameters_copy(videoStream.codecpar(), streams.video);
+                videoStream.codecpar().codec_tag(0);
+                videoTbDen = streams.videoTbDen;
+                videoStream.time_base(av_make_q(1, videoTbDen));
+                videoStream.avg_frame_rate(av_make_q(videoTbDen, 1));
+            }
+            audioStream = avformat_new_stream(ctx, null);
+            avcodec_parameters_copy(audioStream.codecpar(), streams.audio);
+            audioStream.codecpar().codec_tag(0);
+            audioTbDen = streams.audioTbDen;
+            audioStream.time_base(av_make_q(1, audioTbDen));
+            for (Map.Entry<String, String> e : options.entrySet()) av_dict_set(opts, e.getKey(), e.getValue(), 0);
+            if ((ctx.oformat().flags() & AVFMT_NOFILE) == 0) {
+                AVIOContext pb = new AVIOContext(null);
+                r = avio_open2(pb, url, AVIO_FLAG_WRITE, null, opts);
+                if (r < 0) throw new IOException("cannot open " + redact(url) + ": " + error(r));
+                ctx.pb(pb);
+                ioOpen = true;
+            }
+            r = avformat_write_header(ctx, opts);
+            if (r < 0) throw new IOException("cannot start the " + format + " stream: " + error(r));
+            headerWritten = true;
+            pkt = av_packet_alloc();
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        } finally {
+            av_dict_free(opts);
+        }
+    }
+
+    /** Writes one packet (a copy; the packet stays shared). Throws when the destination failed. */
+    public void write(Packet p) throws IOException {
+        AVStream st = p.video() ? videoStream : audioStream;
+        if (st == null) return;
+        long off = Math.floorDiv(offsetMicros * p.timeBaseDen(), 1_000_000L);
+        long pts = p.pts() - off;
+        long dts = p.dts() - off;
+        if (pts < 0) return; // before this file began
+        long last = p.video() ? lastVideoDts : lastAudioDts;
+        if (dts <= last) return; // never backwards: muxers refuse it
+        if (p.video()) lastVideoDts = dts;
+        else lastAudioDts = dts;
+        endMicros = Math.max(endMicros, (pts + p.duration()) * 1_000_000L / p.timeBaseDen());
+        int r = av_new_packet(pkt, p.data().length);
+        if (r < 0) throw new IOException("no memory for a packet");
+        pkt.data().put(p.data());
+        pkt.pts(pts);
+        pkt.dts(dts);
+        pkt.duration(p.duration());
+        pkt.stream_index(st.index());
+        pkt.flags(p.key() ? AV_PKT_FLAG_KEY : 0);
+        av_packet_rescale_ts(pkt, av_make_q(1, p.timeBaseDen()), st.time_base());
+        r = av_interleaved_write_frame(ctx, pkt); // takes the packet's data
+        av_packet_unref(pkt);
+        if (r < 0) throw new IOException("writing failed: " + error(r));
+        bytesWritten += p.data().length;
+    }
+
+    /** Pushes buffered bytes to the file or connection now. */
+    public void flush() {
+        if (ctx != null && ctx.pb() != null && !ctx.pb().isNull()) avio_flush(ctx.pb());
+    }
+
+    /** Length written so far (end of the last packet), in microseconds. */
+    public long durationMicros() {
+        return endMicros;
+    }
+
+    /** Writes the trailer (when the header was written) and frees everything, once. */
+    @Override
+    public void close() throws IOException {
+        if (ctx == null) return;
+        int r = 0;
+        try {
+            if (headerWritten) r = av_write_trailer(ctx);
+        } finally {
+            if (ioOpen) {
+                AVIOContext pb = ctx.pb();
+                avio_closep(pb);
+                ctx.pb(null);
+            }
+            avformat_free_context(ctx);
+            ctx = null;
+            if (pkt != null) {
+                av_packet_free(pkt);
+                pkt = null;
+            }
+        }
+        if (r < 0) throw new IOException("finishing the stream failed: " + error(r));
+    }
+
+    static String error(int code) {
+        byte[] buf = new byte[256];
+        av_strerror(code, buf, buf.length);
+        int n = 0;
+        while (n < buf.length && buf[n] != 0) n++;
+        return new String(buf, 0, n) + " (" + code + ")";
+    }
+
+    /** A destination URL without its stream key (the path after the application). */
+    public static String redact(String url) {
+        int scheme = url.indexOf("://");
+        if (scheme < 0) return url;
+        int slash = url.indexOf('/', scheme + 3);
+        if (slash < 0) return url;
+        int second = url.indexOf('/', slash + 1);
+        return second < 0 ? url : url.substring(0, second) + "/***";
+    }
+}

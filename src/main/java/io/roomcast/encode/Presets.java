@@ -1,0 +1,71 @@
+package io.roomcast.encode;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.logging.Logger;
+
+/**
+ * Named pipeline presets as data: the ones inside the jar, then every {@code *.json} of the
+ * configured folder (which may add presets or replace one of the same name). Each is checked when
+ * loaded, so a broken preset stops the start instead of failing a request later.
+ */
+public final class Presets {
+    private static final Logger LOG = Logger.getLogger(Presets.class.getName());
+    private static final String[] BUNDLED = {"grid-360p", "grid-720p", "grid-1080p", "spotlight-720p", "sidebar-720p", "audio-only"};
+
+    private final Map<String, JsonObject> presets = new TreeMap<>();
+    private final String defaultName;
+
+    public Presets(Path dir, String defaultName) {
+        for (String name : BUNDLED) {
+            try (InputStream in = Presets.class.getResourceAsStream("/pipelines/" + name + ".json")) {
+                if (in != null) add(name, new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                throw new IllegalStateException("reading the bundled preset " + name, e);
+            }
+        }
+        if (dir != null && Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString().replaceFirst("\\.json$", "");
+                    add(name, new JsonObject(Files.readString(f)));
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("reading the presets in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        if (!presets.containsKey(defaultName)) {
+            throw new IllegalStateException("the default preset " + defaultName + " is not among " + presets.keySet());
+        }
+        this.defaultName = defaultName;
+        LOG.fine(() -> "pipeline presets: " + presets.keySet());
+    }
+
+    private void add(String name, JsonObject preset) {
+        try {
+            OutputConfig.resolve(preset, null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("preset " + name + ": " + e.getMessage());
+        }
+        presets.put(name, preset);
+    }
+
+    public java.util.Set<String> names() {
+        return presets.keySet();
+    }
+
+    /** The named preset (the default for null) with {@code overrides}; IllegalArgumentException when bad. */
+    public OutputConfig resolve(String name, JsonObject overrides) {
+        JsonObject preset = presets.get(name == null ? defaultName : name);
+        if (preset == null) throw new IllegalArgumentException("preset must be one of " + presets.keySet());
+        return OutputConfig.resolve(preset, overrides);
+    }
+}

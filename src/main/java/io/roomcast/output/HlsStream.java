@@ -1,0 +1,218 @@
+package io.roomcast.output;
+
+import io.roomcast.encode.Muxer;
+import io.roomcast.encode.OutputConfig;
+import io.roomcast.encode.Packet;
+import io.roomcast.storage.ObjectStore;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * HLS written by Roomcast itself: MPEG-TS segments cut on keyframes (the encoder's keyframe interval
+ * is the segment length), a live sliding-window playlist and a full event playlist that becomes the
+ * VOD at the end (EXT-X-ENDLIST). Each segment carries EXT-X-PROGRAM-DATE-TIME; TARGETDURATION is
+ * never below a rounded EXTINF. Segments and playlists are uploaded to the store as they are made
+ * (in order, retried), and served live from the local folder and memory.
+ */
+final class HlsStream extends Output {
+    private static final Logger LOG = Logger.getLogger(HlsStream.class.getName());
+    static final int LIVE_WINDOW = 6;
+
+    record Segment(int seq, double seconds, String programDateTime) {
+        String name() {
+            return name(seq);
+        }
+
+        static String name(int seq) {
+            return String.format("seg-%05d.ts", seq);
+        }
+    }
+
+    private final ObjectStore store;
+    final Path dir;
+    final String keyBase; // hls/{room}/{session}/{id}/
+    private final long sessionStartUnixMillis;
+    final String webhookUrl;
+    private volatile int segmentCount;
+    private final ExecutorService uploader;
+    private final List<Segment> segments = new ArrayList<>();
+    private Muxer segment;
+    private long streamStartMicros = -1;
+    private long segmentStartMicros;
+    private long lastEndMicros;
+    private boolean keyRequested;
+    private int seq;
+    private int targetDuration;
+    volatile String livePlaylist;
+    volatile String eventPlaylist;
+    private final Runnable onFirstSegment;
+
+    HlsStream(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
+              Path dataDir, long sessionStartUnixMillis, Runnable onFirstSegment, String webhookUrl) throws IOException {
+        super("hls", id, roomId, sessionId, config, listener);
+        this.store = store;
+        this.dir = dataDir.resolve("hls").resolve(id);
+        Files.createDirectories(dir);
+        this.keyBase = "hls/" + roomId + "/" + sessionId + "/" + id + "/";
+        this.sessionStartUnixMillis = sessionStartUnixMillis;
+        this.webhookUrl = webhookUrl;
+        this.targetDuration = config.segmentSeconds();
+        this.onFirstSegment = onFirstSegment;
+        this.uploader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "roomcast-hls-upload-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    void onPacket(Packet p) throws IOException {
+        if (finished()) return;
+        long t = p.micros();
+        if (segment == null) {
+            if (streams.hasVideo() && !(p.video() && p.key())) return;
+            streamStartMicros = t;
+            openSegment(t);
+            setStatus("started", null);
+        } else {
+            long length = t - segmentStartMicros;
+            long target = config.segmentSeconds() * 1_000_000L;
+            boolean cut = streams.hasVideo() ? p.video() && p.key() && length >= target - 60_000 : length >= target;
+            if (cut) {
+                closeSegment(t);
+                openSegment(t);
+            } else if (streams.hasVideo() && length > target + 500_000 && !keyRequested) {
+                group.requestKeyframe(); // keep segments near their length even after a dropped keyframe
+                keyRequested = true;
+            }
+        }
+        segment.write(p);
+        lastEndMicros = Math.max(lastEndMicros, t + p.duration() * 1_000_000L / p.timeBaseDen());
+    }
+
+    private void openSegment(long startMicros) throws IOException {
+        seq++;
+        segmentStartMicros = startMicros;
+        keyRequested = false;
+        segment = new Muxer("mpegts", dir.resolve(Segment.name(seq)).toString(), streams, Map.of(), streamStartMicros);
+    }
+
+    private void closeSegment(long endMicros) throws IOException {
+        Muxer m = segment;
+        segment = null;
+        m.close();
+        double seconds = (endMicros - segmentStartMicros) / 1e6;
+        long unixMillis = sessionStartUnixMillis + (group.startMicros + segmentStartMicros) / 1000;
+        Segment s = new Segment(seq, seconds, Instant.ofEpochMilli(unixMillis).toString());
+        targetDuration = Math.max(targetDuration, (int) Math.round(seconds));
+        segments.add(s);
+        segmentCount = segments.size();
+        boolean first = segments.size() == 1;
+        publish(false);
+        uploader.execute(() -> {
+            upload(keyBase + s.name(), dir.resolve(s.name()), "video/mp2t");
+            uploadPlaylists();
+        });
+        if (first) onFirstSegment.run();
+    }
+
+    private void publish(boolean ended) {
+        eventPlaylist = playlist(segments, 0, targetDuration, ended, true);
+        int from = Math.max(0, segments.size() - LIVE_WINDOW);
+        livePlaylist = playlist(segments, from, targetDuration, ended, false);
+    }
+
+    static String playlist(List<Segment> all, int from, int targetDuration, boolean ended, boolean event) {
+        StringBuilder sb = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n");
+        sb.append("#EXT-X-TARGETDURATION:").append(targetDuration).append('\n');
+        sb.append("#EXT-X-MEDIA-SEQUENCE:").append(all.isEmpty() ? 0 : all.get(Math.min(from, all.size() - 1)).seq()).append('\n');
+        if (event) sb.append("#EXT-X-PLAYLIST-TYPE:").append(ended ? "VOD" : "EVENT").append('\n');
+        for (int i = from; i < all.size(); i++) {
+            Segment s = all.get(i);
+            sb.append("#EXT-X-PROGRAM-DATE-TIME:").append(s.programDateTime()).append('\n');
+            sb.append(String.format(java.util.Locale.ROOT, "#EXTINF:%.3f,%n", s.seconds()));
+            sb.append(s.name()).append('\n');
+        }
+        if (ended) sb.append("#EXT-X-ENDLIST\n");
+        return sb.toString();
+    }
+
+    private void uploadPlaylists() {
+        String live = livePlaylist;
+        String event = eventPlaylist;
+        if (live != null) put(keyBase + "live.m3u8", live);
+        if (event != null) put(keyBase + "playback.m3u8", event);
+    }
+
+    private void put(String key, String text) {
+        retry(() -> store.put(key, Buffer.buffer(text), "application/vnd.apple.mpegurl").await(60, TimeUnit.SECONDS), key);
+    }
+
+    private void upload(String key, Path file, String type) {
+        retry(() -> store.put(key, Buffer.buffer(Files.readAllBytes(file)), type).await(60, TimeUnit.SECONDS), key);
+    }
+
+    private interface Attempt {
+        void run() throws Exception;
+    }
+
+    private void retry(Attempt a, String key) {
+        long backoff = 500;
+        while (true) {
+            try {
+                a.run();
+                return;
+            } catch (Exception e) {
+                LOG.warning("HLS " + id + ": " + key + " not stored yet (" + e.getMessage() + "); retrying");
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 10_000);
+            }
+        }
+    }
+
+    /** The local file of a segment while the stream runs, else null (then the store serves it). */
+    Path localSegment(String name) {
+        Path p = dir.resolve(name);
+        return name.matches("seg-\\d{5}\\.ts") && Files.exists(p) ? p : null;
+    }
+
+    @Override
+    void finish() throws Exception {
+        if (segment != null) closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000));
+        publish(true);
+        uploader.execute(this::uploadPlaylists);
+        uploader.shutdown();
+        uploader.awaitTermination(30, TimeUnit.MINUTES);
+        if (segments.isEmpty()) {
+            fail("no media reached the stream before it ended");
+        } else {
+            setStatus("stopped", null);
+        }
+        try (var files = Files.list(dir)) {
+            files.forEach(f -> f.toFile().delete());
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    @Override
+    JsonObject toJson() {
+        return super.toJson().put("kind", "hls").put("keyBase", keyBase).put("segments", segmentCount).put("webhookUrl", webhookUrl);
+    }
+}

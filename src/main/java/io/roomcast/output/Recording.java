@@ -1,0 +1,198 @@
+package io.roomcast.output;
+
+import io.roomcast.encode.Muxer;
+import io.roomcast.encode.OutputConfig;
+import io.roomcast.encode.Packet;
+import io.roomcast.encode.Remux;
+import io.roomcast.storage.ObjectStore;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * Cloud recording: a fragmented MP4 written locally, each new stretch of the file (a fragment per
+ * keyframe, 2 s by default) uploaded to the store as soon as it is complete, so a crash loses at
+ * most the fragment in progress. The local file is the spill while the store is unreachable: the
+ * uploader retries in order and catches up. At the end the fragments are rewritten into an ordinary
+ * MP4 (index first), uploaded (multipart when large) to {@code recordings/{room}/{session}/{id}.mp4},
+ * and the part objects and local files are removed.
+ */
+final class Recording extends Output {
+    private static final Logger LOG = Logger.getLogger(Recording.class.getName());
+    static final String PARTS = ".parts/";
+
+    private final ObjectStore store;
+    private final Path dir;
+    private final Path local;
+    final String keyBase; // {prefix}recordings/{room}/{session}/{id}
+    final String webhookUrl;
+    final String awsDirPath;
+    final boolean transcribe;
+    private final ExecutorService uploader;
+    private Muxer muxer;
+    private long uploadedTo;
+    private int seq;
+    private long lastCutMicros;
+    final AtomicLong bytesUploaded = new AtomicLong();
+    final AtomicLong uploadFailures = new AtomicLong();
+    volatile JsonObject file;
+
+    Recording(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
+              Path dataDir, String awsDirPath, String webhookUrl, boolean transcribe) throws IOException {
+        super("recording", id, roomId, sessionId, config, listener);
+        this.store = store;
+        this.awsDirPath = awsDirPath;
+        this.keyBase = prefix(awsDirPath) + "recordings/" + roomId + "/" + sessionId + "/" + id;
+        this.webhookUrl = webhookUrl;
+        this.transcribe = transcribe;
+        this.dir = dataDir.resolve("recordings").resolve(id);
+        Files.createDirectories(dir);
+        this.local = dir.resolve("recording.fmp4");
+        this.uploader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "roomcast-upload-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    static String prefix(String awsDirPath) {
+        if (awsDirPath == null || awsDirPath.isEmpty()) return "";
+        return awsDirPath.endsWith("/") ? awsDirPath : awsDirPath + "/";
+    }
+
+    String extension() {
+        return config.audioOnly() ? ".m4a" : ".mp4";
+    }
+
+    @Override
+    void onPacket(Packet p) throws IOException {
+        if (finished()) return;
+        if (muxer == null) {
+            if (streams.hasVideo() && !(p.video() && p.key())) return; // a file starts on a keyframe
+            Map<String, String> opts = new java.util.HashMap<>();
+            opts.put("movflags", "+frag_keyframe+empty_moov+default_base_moof");
+            if (config.audioOnly()) opts.put("frag_duration", "2000000");
+            muxer = new Muxer("mp4", local.toString(), streams, opts, p.micros());
+            lastCutMicros = p.micros();
+            setStatus("started", null);
+        }
+        muxer.write(p);
+        // A keyframe closes the fragment before it; audio-only files cut every 2 s.
+        boolean boundary = streams.hasVideo() ? p.video() && p.key() : p.micros() - lastCutMicros >= 2_000_000;
+        if (boundary) {
+            lastCutMicros = p.micros();
+            muxer.flush();
+            uploadNewBytes();
+        }
+    }
+
+    /** Queues the bytes written since the last upload as the next part object. */
+    private void uploadNewBytes() throws IOException {
+        long size = Files.size(local);
+        if (size <= uploadedTo) return;
+        long from = uploadedTo;
+        int length = (int) (size - from);
+        int n = ++seq;
+        uploadedTo = size;
+        uploader.execute(() -> uploadPart(n, from, length));
+    }
+
+    private void uploadPart(int n, long from, int length) {
+        long backoff = 500;
+        while (true) {
+            try {
+                byte[] bytes = new byte[length];
+                try (RandomAccessFile f = new RandomAccessFile(local.toFile(), "r")) {
+                    f.seek(from);
+                    f.readFully(bytes);
+                }
+                store.put(partKey(keyBase, n), Buffer.buffer(bytes), "application/octet-stream").await(60, TimeUnit.SECONDS);
+                bytesUploaded.addAndGet(length);
+                return;
+            } catch (Exception e) {
+                uploadFailures.incrementAndGet();
+                LOG.warning("recording " + id + ": part " + n + " not uploaded yet (" + e.getMessage() + "); retrying");
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 10_000);
+            }
+        }
+    }
+
+    static String partKey(String keyBase, int n) {
+        return keyBase + PARTS + String.format("%06d", n);
+    }
+
+    @Override
+    void finish() throws Exception {
+        if (muxer == null) {
+            uploader.shutdownNow();
+            deleteLocal();
+            fail("no media reached the recording before it ended");
+            return;
+        }
+        setStatus("stopping", null);
+        long duration = muxer.durationMicros();
+        muxer.close();
+        muxer = null;
+        uploadNewBytes();
+        uploader.shutdown();
+        if (!uploader.awaitTermination(30, TimeUnit.MINUTES)) LOG.warning("recording " + id + ": parts still uploading");
+        Path mp4 = dir.resolve("final" + extension());
+        Remux.Info info = Remux.toMp4(local, mp4);
+        String key = keyBase + extension();
+        store.putFile(key, mp4, config.audioOnly() ? "audio/mp4" : "video/mp4");
+        file = fileJson(key, Files.size(mp4), config, info.durationMicros() > 0 ? info.durationMicros() : duration);
+        deleteParts(store, keyBase, seq);
+        deleteLocal();
+        setStatus("stopped", null);
+    }
+
+    static JsonObject fileJson(String key, long size, OutputConfig config, long durationMicros) {
+        return new JsonObject().put("filePath", key).put("size", size)
+                .put("type", config.audioOnly() ? "audio/mp4" : "video/mp4")
+                .put("meta", new JsonObject().put("resolution", config.audioOnly() ? null : config.width() + "x" + config.height())
+                        .put("duration", Math.round(durationMicros / 1000.0) / 1000.0));
+    }
+
+    static void deleteParts(ObjectStore store, String keyBase, int count) {
+        try {
+            List<String> keys = store.listKeys(keyBase + PARTS).await(60, TimeUnit.SECONDS);
+            for (String k : keys) store.delete(k).await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warning("could not remove the " + count + " part objects of " + keyBase + ": " + e.getMessage());
+        }
+    }
+
+    private void deleteLocal() {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            LOG.warning("could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    JsonObject toJson() {
+        return super.toJson().put("kind", "recording").put("keyBase", keyBase).put("awsDirPath", awsDirPath)
+                .put("webhookUrl", webhookUrl).put("transcription", new JsonObject().put("enabled", transcribe))
+                .put("file", file).put("bytesUploaded", bytesUploaded.get());
+    }
+}

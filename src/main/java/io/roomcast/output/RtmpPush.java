@@ -1,0 +1,115 @@
+package io.roomcast.output;
+
+import io.roomcast.encode.Muxer;
+import io.roomcast.encode.OutputConfig;
+import io.roomcast.encode.Packet;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * One RTMP destination: FLV pushed over rtmp:// or rtmps://. When the server drops the connection
+ * the push goes to {@code reconnecting}, retries with exponential back-off (1 s doubling to 30 s),
+ * and resumes on the next keyframe (asked of the encoder), while the other outputs go on untouched.
+ * A destination that never connects fails after {@code firstConnectTimeoutMs}.
+ */
+final class RtmpPush extends Output {
+    private static final Logger LOG = Logger.getLogger(RtmpPush.class.getName());
+    private static final long MAX_BACKOFF_MS = 30_000;
+
+    final String livestreamId;
+    final String url;
+    private final long firstConnectTimeoutMs;
+    private final long createdAt = System.currentTimeMillis();
+    private Muxer muxer;
+    private long nextAttemptAt;
+    private long backoffMs = 1000;
+    private boolean everStarted;
+    private boolean keyRequested;
+    final AtomicLong reconnects = new AtomicLong();
+    volatile String lastError;
+
+    RtmpPush(String id, String livestreamId, String roomId, String sessionId, OutputConfig config, Listener listener,
+             String url, long firstConnectTimeoutMs) {
+        super("rtmp", id, roomId, sessionId, config, listener);
+        this.livestreamId = livestreamId;
+        this.url = url;
+        this.firstConnectTimeoutMs = firstConnectTimeoutMs;
+    }
+
+    @Override
+    void onPacket(Packet p) {
+        if (finished()) return;
+        long now = System.currentTimeMillis();
+        if (muxer == null) {
+            if (now < nextAttemptAt) return;
+            if (streams.hasVideo() && !(p.video() && p.key())) {
+                if (!keyRequested) {
+                    group.requestKeyframe();
+                    keyRequested = true;
+                }
+                return;
+            }
+            keyRequested = false;
+            try {
+                muxer = new Muxer("flv", url, streams, Map.of("rw_timeout", "5000000", "flvflags", "no_duration_filesize"), p.micros());
+            } catch (IOException e) {
+                dropped(now, e);
+                return;
+            }
+            if (everStarted) reconnects.incrementAndGet();
+            everStarted = true;
+            backoffMs = 1000;
+            setStatus("started", null);
+        }
+        try {
+            muxer.write(p);
+        } catch (IOException e) {
+            dropped(now, e);
+        }
+    }
+
+    private void dropped(long now, IOException e) {
+        lastError = e.getMessage();
+        closeQuietly();
+        nextAttemptAt = now + backoffMs;
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+        if (!everStarted && now - createdAt > firstConnectTimeoutMs) {
+            fail("could not connect to " + Muxer.redact(url) + ": " + e.getMessage());
+            return;
+        }
+        LOG.info(() -> "RTMP push " + id + " to " + Muxer.redact(url) + " dropped (" + e.getMessage() + "); retrying in " + backoffMs / 2 + " ms");
+        setStatus(everStarted ? "reconnecting" : "starting", e.getMessage());
+    }
+
+    private void closeQuietly() {
+        if (muxer == null) return;
+        try {
+            muxer.close();
+        } catch (IOException ignored) {
+            // the connection is already gone
+        }
+        muxer = null;
+    }
+
+    @Override
+    void finish() {
+        if (muxer != null) {
+            try {
+                muxer.close();
+            } catch (IOException e) {
+                LOG.info(() -> "RTMP push " + id + " ended with " + e.getMessage());
+            }
+            muxer = null;
+        }
+        if (!status.equals("failed")) setStatus("stopped", null);
+    }
+
+    @Override
+    JsonObject toJson() {
+        return super.toJson().put("url", Muxer.redact(url)).put("reconnects", reconnects.get()).put("lastError", lastError);
+    }
+}

@@ -1,0 +1,164 @@
+package io.roomcast.output;
+
+import io.roomcast.Roomcast;
+import io.roomcast.support.Api;
+import io.roomcast.support.Media;
+import io.roomcast.support.RtpSender;
+import io.roomcast.support.TestNode;
+import io.roomcast.support.Tokens;
+import io.roomcast.support.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two participants sending real RTP, recorded, pushed over RTMP and watched over HLS at once; each
+ * output started and ended on its own through the API, and read back with FFmpeg.
+ */
+class OutputsTest {
+    @TempDir
+    Path data;
+    @TempDir
+    Path downloads;
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String join(Api api, String room, String pid, long audioSsrc, long videoSsrc, String codec) {
+        JsonArray tracks = new JsonArray().add(new JsonObject().put("kind", "audio").put("codec", "opus")
+                .put("ssrc", audioSsrc).put("payloadType", 111));
+        if (videoSsrc > 0) {
+            tracks.add(new JsonObject().put("kind", "video").put("codec", codec).put("ssrc", videoSsrc)
+                    .put("payloadType", codec.equals("h264") ? 102 : 96));
+        }
+        Api.Response r = api.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", pid)
+                .put("name", pid.substring(0, 1).toUpperCase() + pid.substring(1) + " Example").put("tracks", tracks));
+        assertEquals(200, r.status(), r.body());
+        return r.json().getString("sessionId");
+    }
+
+    static JsonObject waitFor(Api api, String path, String field, String value, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        JsonObject last = null;
+        while (System.currentTimeMillis() < deadline) {
+            last = api.get(path).json();
+            if (value.equals(last.getString(field))) return last;
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " never had " + field + "=" + value + ": " + last);
+    }
+
+    @Test
+    void recordingRtmpAndHlsAtOnceEachStartedAndEndedAlone() throws Exception {
+        try (Roomcast node = TestNode.start(data); WebhookReceiver hooks = new WebhookReceiver()) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", hooks.url())))
+                    .json().getString("roomId");
+            String session = join(api, room, "ann", 11, 12, "vp8");
+            join(api, room, "ben", 21, 22, "h264");
+            int rtmpPort = freePort();
+            try (RtpSender aa = RtpSender.opus(node.rtpPort(), 11, 111);
+                 RtpSender av = RtpSender.video(node.rtpPort(), 12, 96, "vp8", 640, 360).talkingHead();
+                 RtpSender ba = RtpSender.opus(node.rtpPort(), 21, 111);
+                 RtpSender bv = RtpSender.video(node.rtpPort(), 22, 102, "h264", 640, 480);
+                 Media.RtmpListener rtmp = new Media.RtmpListener(rtmpPort, "live/stream-key")) {
+                aa.startTestSignal(14);
+                av.startTestSignal(14);
+                ba.startTestSignal(14);
+                bv.startTestSignal(14);
+                Thread.sleep(500);
+
+                Api.Response rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room)
+                        .put("preset", "grid-360p"));
+                assertEquals(200, rec.status(), rec.body());
+                long recStart = System.nanoTime();
+                String recId = rec.json().getString("id");
+                assertEquals("starting", rec.json().getString("status"));
+                Api.Response hls = api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"));
+                assertEquals(200, hls.status(), hls.body());
+                String hlsId = hls.json().getString("id");
+                Api.Response ls = api.post("/v2/livestreams/start", new JsonObject().put("roomId", room).put("preset", "grid-360p")
+                        .put("outputs", new JsonArray().add(new JsonObject().put("url", "rtmp://127.0.0.1:" + rtmpPort + "/live")
+                                .put("streamKey", "stream-key"))));
+                assertEquals(200, ls.status(), ls.body());
+                assertTrue(!ls.body().contains("stream-key"), "stream keys are not echoed: " + ls.body());
+
+                waitFor(api, "/v2/recordings/" + recId, "status", "started", 10_000);
+                // HLS playable: the live playlist over HTTP, read by FFmpeg's HLS demuxer.
+                long deadline = System.currentTimeMillis() + 15_000;
+                while (api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0).getInteger("segments") < 2
+                        && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(200);
+                }
+                JsonObject h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
+                String live = "http://127.0.0.1:" + node.httpPort() + h.getString("livestreamUrl") + "?token=" + Tokens.admin();
+                Api.Response playlist = api.get(h.getString("livestreamUrl"));
+                assertEquals(200, playlist.status(), playlist.body());
+                assertTrue(playlist.body().contains("#EXT-X-PROGRAM-DATE-TIME:"), playlist.body());
+                Media.Probe liveProbe = Media.probe(live, 40);
+                assertEquals("h264", liveProbe.videoCodec());
+                assertEquals(640, liveProbe.width());
+                assertTrue(liveProbe.videoFrames() >= 40, "live HLS decodes: " + liveProbe);
+
+                // Outputs end one by one; the others keep going.
+                Thread.sleep(2000);
+                assertEquals(200, api.post("/v2/livestreams/end", new JsonObject().put("roomId", room)).status());
+                System.out.println("LIVESTREAM END CALLED " + java.time.Instant.now());
+                Thread.sleep(1500);
+                assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
+                double recSeconds = (System.nanoTime() - recStart) / 1e9;
+                Thread.sleep(1000);
+                assertEquals(200, api.post("/v2/hls/end", new JsonObject().put("roomId", room)).status());
+
+                JsonObject done = waitFor(api, "/v2/recordings/" + recId, "status", "stopped", 30_000);
+                JsonObject file = done.getJsonObject("file");
+                assertEquals("recordings/" + room + "/" + session + "/" + recId + ".mp4", file.getString("filePath"));
+                Path mp4 = Media.download(file.getString("fileUrl"), downloads.resolve("rec.mp4"));
+                Media.Probe p = Media.probe(mp4.toString());
+                assertEquals("h264", p.videoCodec(), p.toString());
+                assertEquals("aac", p.audioCodec(), p.toString());
+                assertEquals(640, p.width());
+                assertEquals(360, p.height());
+                assertTrue(Math.abs(p.seconds() - recSeconds) < 0.5, "recording " + p.seconds() + " s for a call of " + recSeconds + " s");
+                assertTrue(Math.abs(file.getJsonObject("meta").getDouble("duration") - p.seconds()) < 0.1, file.encode());
+                assertTrue(p.videoFrames() >= (recSeconds - 0.6) * 25, "frames: " + p);
+
+                assertTrue(rtmp.videoFrames() > 100, "RTMP server received " + rtmp.videoFrames() + " pictures");
+                assertEquals("h264", rtmp.videoCodec());
+                assertTrue(rtmp.audioFrames() > 100, "and audio: " + rtmp.audioFrames());
+                JsonObject lsDone = api.get("/v2/livestreams?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
+                assertEquals("stopped", lsDone.getString("status"), lsDone.encode());
+                System.out.println("LIVESTREAM " + lsDone.encode());
+
+                // The ended HLS plays as VOD.
+                deadline = System.currentTimeMillis() + 15_000;
+                String status = "";
+                while (!status.equals("stopped") && System.currentTimeMillis() < deadline) {
+                    status = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0).getString("status");
+                    Thread.sleep(100);
+                }
+                assertEquals("stopped", status);
+                Api.Response vod = api.get(h.getString("playbackHlsUrl"));
+                assertTrue(vod.body().contains("#EXT-X-ENDLIST") && vod.body().contains("#EXT-X-PLAYLIST-TYPE:VOD"), vod.body());
+                Media.Probe vodProbe = Media.probe("http://127.0.0.1:" + node.httpPort() + h.getString("playbackHlsUrl") + "?token=" + Tokens.admin());
+                assertTrue(vodProbe.videoFrames() > 200, "VOD decodes: " + vodProbe);
+            }
+            List<String> types = hooks.deliveries().stream().map(WebhookReceiver.Delivery::type).toList();
+            for (String t : List.of("recording-starting", "recording-started", "recording-stopping", "recording-stopped",
+                    "livestream-starting", "livestream-started", "livestream-stopped", "hls-started", "hls-playable", "hls-stopped")) {
+                assertTrue(types.contains(t), t + " in " + types);
+            }
+        }
+    }
+}
