@@ -574,6 +574,7 @@ public final class ApiServer {
         JsonObject body = requests.body(ctx);
         OutputRequest r = outputRequest(ctx, body);
         JsonArray outs = requests.requireArray(body, "outputs");
+        if (outs.isEmpty()) throw ApiException.badRequest("outputs must name at least one RTMP destination");
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < outs.size(); i++) {
             if (!(outs.getValue(i) instanceof JsonObject o)) throw ApiException.badRequest("outputs[" + i + "] must be an object");

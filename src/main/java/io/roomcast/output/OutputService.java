@@ -365,8 +365,8 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
 
     public JsonObject startRecording(String roomId, String preset, JsonObject config, String webhookUrl, String awsDirPath,
                                      boolean transcribe) {
-        Session s = ongoing(roomId);
         OutputConfig cfg = resolve(preset, config);
+        Session s = ongoing(roomId);
         for (Output o : live.values()) {
             if (o instanceof Recording && o.roomId.equals(roomId) && !o.ending()) {
                 throw ApiException.conflict("already_recording", "room " + roomId + " is already being recorded (" + o.id + ")");
@@ -478,8 +478,8 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
     }
 
     public JsonObject startLivestream(String roomId, List<String> urls, String preset, JsonObject config, String webhookUrl) {
-        Session s = ongoing(roomId);
         OutputConfig cfg = resolve(preset, config);
+        Session s = ongoing(roomId);
         if (urls.isEmpty()) throw ApiException.badRequest("outputs must name at least one RTMP destination");
         if (urls.size() > settings.maxRtmpDestinations()) {
             throw ApiException.badRequest("outputs may name at most " + settings.maxRtmpDestinations() + " destinations");
@@ -532,8 +532,8 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
     // ---- HLS ----
 
     public JsonObject startHls(String roomId, String preset, JsonObject config, String webhookUrl) {
-        Session s = ongoing(roomId);
         OutputConfig cfg = resolve(preset, config);
+        Session s = ongoing(roomId);
         for (Output o : live.values()) {
             if (o instanceof HlsStream && o.roomId.equals(roomId) && !o.ending()) {
                 throw ApiException.conflict("already_streaming", "room " + roomId + " already has HLS running (" + o.id + ")");

@@ -99,13 +99,32 @@ class ValidationTest {
                 Arguments.of("DELETE", "/v2/rooms/ROOM/participants/bad$id", null, 400, "invalid_request"),
                 Arguments.of("GET", "/v2/no/such/endpoint", null, 404, "not_found"),
                 Arguments.of("PUT", "/v2/rooms", "{}", 405, "method_not_allowed"),
-                Arguments.of("POST", "/v2/recordings/start", "{}", 501, "not_implemented"));
+                Arguments.of("POST", "/v2/recordings/start", "{}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"nosuchroom\"}", 404, "not_found"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\"}", 409, "no_session"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"preset\": \"nope\"}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"config\": {\"quality\": \"ultra\"}}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"config\": {\"layout\": {\"type\": \"MOSAIC\"}}}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"config\": {\"layout\": \"GRID\"}}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"awsDirPath\": \"../etc\"}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"transcription\": {\"enabled\": \"yes\"}}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/recordings/end", "{\"roomId\": \"ROOM\"}", 409, "not_recording"),
+                Arguments.of("GET", "/v2/recordings/nosuchrecording", null, 404, "not_found"),
+                Arguments.of("POST", "/v2/livestreams/start", "{\"roomId\": \"ROOM\"}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/livestreams/start", "{\"roomId\": \"ROOM\", \"outputs\": []}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/livestreams/start", "{\"roomId\": \"ROOM\", \"outputs\": [{\"url\": \"http://example.com/live\"}]}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/livestreams/start", "{\"roomId\": \"ROOM\", \"outputs\": [{\"url\": \"file:///etc/passwd\"}]}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/livestreams/start", "{\"roomId\": \"ROOM\", \"outputs\": [{\"url\": \"rtmp://example.com/live\", \"streamKey\": \"a b\"}]}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/hls/end", "{\"roomId\": \"ROOM\"}", 409, "not_streaming"),
+                Arguments.of("GET", "/v2/hls/nosuchstream/live.m3u8", null, 404, "not_found"),
+                Arguments.of("POST", "/v2/rooms/ROOM/layout", "{\"type\": \"MOSAIC\"}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/rooms/ROOM/layout", "{\"pin\": \"../x\"}", 400, "invalid_request"));
     }
 
     @ParameterizedTest(name = "{0} {1} -> {3} {4}")
     @MethodSource("badRequests")
     void badRequestGetsSpecificJsonError(String method, String path, String body, int status, String code) {
-        Api.Response r = api.send(method, path.replace("ROOM", room), body, body == null ? null : "application/json");
+        Api.Response r = api.send(method, path.replace("ROOM", room), body == null ? null : body.replace("ROOM", room), body == null ? null : "application/json");
         assertEquals(status, r.status(), r.body());
         assertTrue(r.raw().headers().firstValue("Content-Type").orElse("").startsWith("application/json"), "JSON error");
         JsonObject error = r.json().getJsonObject("error");
