@@ -161,4 +161,86 @@ class OutputsTest {
             }
         }
     }
+
+    @Test
+    void rtmpServerRestartIsSurvivedAndTheRecordingNeverNotices() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            join(api, room, "ann", 31, 32, "vp8");
+            int rtmpPort = freePort();
+            try (RtpSender a = RtpSender.opus(node.rtpPort(), 31, 111);
+                 RtpSender v = RtpSender.video(node.rtpPort(), 32, 96, "vp8", 640, 360).talkingHead()) {
+                a.startTestSignal(16);
+                v.startTestSignal(16);
+                Media.RtmpListener first = new Media.RtmpListener(rtmpPort, "live/k1");
+                String recId = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                        .json().getString("id");
+                long recStart = System.nanoTime();
+                assertEquals(200, api.post("/v2/livestreams/start", new JsonObject().put("roomId", room).put("preset", "grid-360p")
+                        .put("outputs", new JsonArray().add(new JsonObject().put("url", "rtmp://127.0.0.1:" + rtmpPort + "/live/k1")))).status());
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (first.videoFrames() < 50 && System.currentTimeMillis() < deadline) Thread.sleep(100);
+                assertTrue(first.videoFrames() >= 50, "first server got " + first.videoFrames());
+                first.close(); // the server goes away
+                String status = "";
+                deadline = System.currentTimeMillis() + 10_000;
+                while (!status.equals("reconnecting") && System.currentTimeMillis() < deadline) {
+                    status = destination(api, room).getString("status");
+                    Thread.sleep(50);
+                }
+                assertEquals("reconnecting", status);
+                Thread.sleep(1500);
+                try (Media.RtmpListener second = new Media.RtmpListener(rtmpPort, "live/k1")) {
+                    deadline = System.currentTimeMillis() + 20_000;
+                    while (second.videoFrames() < 50 && System.currentTimeMillis() < deadline) Thread.sleep(100);
+                    assertTrue(second.videoFrames() >= 50, "the push resumed to the restarted server: " + second.videoFrames());
+                    JsonObject d = destination(api, room);
+                    assertEquals("started", d.getString("status"), d.encode());
+                    assertTrue(d.getLong("reconnects") >= 1, d.encode());
+                    assertEquals("started", api.get("/v2/recordings/" + recId).json().getString("status"));
+                    api.post("/v2/livestreams/end", new JsonObject().put("roomId", room));
+                    assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
+                }
+                double seconds = (System.nanoTime() - recStart) / 1e9;
+                JsonObject done = waitFor(api, "/v2/recordings/" + recId, "status", "stopped", 30_000);
+                Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"),
+                        downloads.resolve("r.mp4")).toString());
+                assertTrue(Math.abs(p.seconds() - seconds) < 0.5, p.seconds() + " s recorded of " + seconds);
+                assertTrue(p.videoFrames() >= (seconds - 0.6) * 25, "no gap in the recording: " + p);
+            }
+        }
+    }
+
+    static JsonObject destination(Api api, String room) {
+        return api.get("/v2/livestreams?roomId=" + room).json().getJsonArray("data").getJsonObject(0)
+                .getJsonArray("outputs").getJsonObject(0);
+    }
+
+    @Test
+    void audioOnlyRecordingIsAnM4aAndStopsWithTheSession() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            String session = join(api, room, "cy", 41, 0, "vp8");
+            try (RtpSender a = RtpSender.opus(node.rtpPort(), 41, 111)) {
+                a.startTestSignal(6);
+                Api.Response r = api.post("/v2/recordings/start", new JsonObject().put("roomId", room)
+                        .put("awsDirPath", "customer-7/calls").put("config", new JsonObject().put("mode", "audio")));
+                assertEquals(200, r.status(), r.body());
+                String id = r.json().getString("id");
+                a.join();
+                assertEquals(200, api.post("/v2/sessions/end", new JsonObject().put("roomId", room)).status());
+                JsonObject done = waitFor(api, "/v2/recordings/" + id, "status", "stopped", 30_000);
+                JsonObject file = done.getJsonObject("file");
+                assertEquals("customer-7/calls/recordings/" + room + "/" + session + "/" + id + ".m4a", file.getString("filePath"));
+                assertEquals("audio/mp4", file.getString("type"));
+                Media.Probe p = Media.probe(Media.download(file.getString("fileUrl"), downloads.resolve("a.m4a")).toString());
+                assertEquals("aac", p.audioCodec());
+                assertEquals(0, p.videoFrames());
+                assertTrue(p.seconds() > 4 && p.seconds() < 8, p.toString());
+                assertEquals(1, api.get("/v2/recordings?roomId=" + room + "&sessionId=" + session).json().getJsonArray("data").size());
+            }
+        }
+    }
 }
