@@ -2,6 +2,8 @@ package io.roomcast;
 
 import io.roomcast.support.Api;
 import io.roomcast.support.JarProcess;
+import io.roomcast.support.Media;
+import io.roomcast.support.RtpSender;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -73,6 +75,82 @@ class JarIT {
             int code = node.terminate();
             assertTrue(code == 0 || code == 143, "exit code after SIGTERM: " + code);
             assertTrue(node.log().contains("Roomcast stopped"), "the shutdown hook ran to the end");
+        }
+    }
+
+    static JsonObject waitForRecording(Api api, String id, String status, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        JsonObject last = null;
+        while (System.currentTimeMillis() < deadline) {
+            Api.Response r = api.get("/v2/recordings/" + id);
+            if (r.status() == 200) {
+                last = r.json();
+                if (status.equals(last.getString("status"))) return last;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("recording " + id + " never became " + status + ": " + last);
+    }
+
+    /**
+     * kill -9 in the middle of a recording: after a restart on the same data dir the recording is
+     * listed, finalized from the parts uploaded before the crash (all but the last seconds); then a
+     * SIGTERM in the middle of another recording finalizes it completely before the process exits.
+     */
+    @Test
+    void recordingSurvivesKillNineAndSigtermFinalizes() throws Exception {
+        Map<String, String> env = env();
+        String roomId;
+        String firstId;
+        double recordedBeforeKill;
+        try (JarProcess node = JarProcess.start(work, env);
+             RtpSender a = RtpSender.opus(Integer.parseInt(env.get("ROOMCAST_RTP_PORT")), 51, 111);
+             RtpSender v = RtpSender.video(Integer.parseInt(env.get("ROOMCAST_RTP_PORT")), 52, 96, "vp8", 640, 360).talkingHead()) {
+            Api api = new Api(node.httpPort, mint(env));
+            roomId = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            assertEquals(200, api.post("/v2/rooms/" + roomId + "/participants", new JsonObject().put("participantId", "p1")
+                    .put("name", "P One").put("tracks", new JsonArray()
+                            .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", 51).put("payloadType", 111))
+                            .add(new JsonObject().put("kind", "video").put("codec", "vp8").put("ssrc", 52).put("payloadType", 96))))
+                    .status());
+            a.startTestSignal(20);
+            v.startTestSignal(20);
+            firstId = api.post("/v2/recordings/start", new JsonObject().put("roomId", roomId).put("preset", "grid-360p"))
+                    .json().getString("id");
+            waitForRecording(api, firstId, "started", 15_000);
+            long started = System.nanoTime();
+            Thread.sleep(9000);
+            recordedBeforeKill = (System.nanoTime() - started) / 1e9;
+            node.kill();
+        }
+        try (JarProcess node = JarProcess.start(work, env)) {
+            Api api = new Api(node.httpPort, mint(env));
+            JsonObject rec = waitForRecording(api, firstId, "stopped", 60_000);
+            assertTrue(rec.getBoolean("interrupted"), rec.encode());
+            Path mp4 = Media.download(rec.getJsonObject("file").getString("fileUrl"), work.resolve("crashed.mp4"));
+            Media.Probe p = Media.probe(mp4.toString());
+            assertEquals("h264", p.videoCodec());
+            assertTrue(p.seconds() >= recordedBeforeKill - 2.0 && p.seconds() <= recordedBeforeKill + 0.5,
+                    p.seconds() + " s kept of " + recordedBeforeKill + " s recorded before the kill");
+
+            // The same session goes on; a new recording is ended by SIGTERM.
+            String secondId;
+            try (RtpSender a = RtpSender.opus(Integer.parseInt(env.get("ROOMCAST_RTP_PORT")), 51, 111)) {
+                a.startTestSignal(10);
+                secondId = api.post("/v2/recordings/start", new JsonObject().put("roomId", roomId)
+                        .put("config", new JsonObject().put("mode", "audio"))).json().getString("id");
+                waitForRecording(api, secondId, "started", 15_000);
+                Thread.sleep(4000);
+                int code = node.terminate();
+                assertTrue(code == 0 || code == 143, "exit code after SIGTERM: " + code);
+            }
+            try (JarProcess again = JarProcess.start(work, env)) {
+                Api api2 = new Api(again.httpPort, mint(env));
+                JsonObject second = api2.get("/v2/recordings/" + secondId).json();
+                assertEquals("stopped", second.getString("status"), second.encode());
+                assertTrue(!second.getBoolean("interrupted"), "finished by the shutdown, not recovered: " + second.encode());
+                assertTrue(second.getJsonObject("file").getJsonObject("meta").getDouble("duration") >= 3.5, second.encode());
+            }
         }
     }
 

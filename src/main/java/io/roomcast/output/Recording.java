@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 
 /**
  * Cloud recording: a fragmented MP4 written locally, each new stretch of the file (a fragment per
- * keyframe, 2 s by default) uploaded to the store as soon as it is complete, so a crash loses at
+ * second) uploaded to the store as soon as it is complete, so a crash loses at
  * most the fragment in progress. The local file is the spill while the store is unreachable: the
  * uploader retries in order and catches up. At the end the fragments are rewritten into an ordinary
  * MP4 (index first), uploaded (multipart when large) to {@code recordings/{room}/{session}/{id}.mp4},
@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 final class Recording extends Output {
     private static final Logger LOG = Logger.getLogger(Recording.class.getName());
     static final String PARTS = ".parts/";
+    static final long FRAGMENT_MICROS = 1_000_000;
 
     private final ObjectStore store;
     private final Path dir;
@@ -83,16 +84,15 @@ final class Recording extends Output {
         if (muxer == null) {
             if (streams.hasVideo() && !(p.video() && p.key())) return; // a file starts on a keyframe
             Map<String, String> opts = new java.util.HashMap<>();
-            opts.put("movflags", "+frag_keyframe+empty_moov+default_base_moof");
-            if (config.audioOnly()) opts.put("frag_duration", "2000000");
+            // A fragment (and an upload) every second, keyframe or not: a crash loses about a second.
+            opts.put("movflags", "+empty_moov+default_base_moof");
+            opts.put("frag_duration", Long.toString(FRAGMENT_MICROS));
             muxer = new Muxer("mp4", local.toString(), streams, opts, p.micros());
             lastCutMicros = p.micros();
             setStatus("started", null);
         }
         muxer.write(p);
-        // A keyframe closes the fragment before it; audio-only files cut every 2 s.
-        boolean boundary = streams.hasVideo() ? p.video() && p.key() : p.micros() - lastCutMicros >= 2_000_000;
-        if (boundary) {
+        if (p.micros() - lastCutMicros >= FRAGMENT_MICROS) {
             lastCutMicros = p.micros();
             muxer.flush();
             uploadNewBytes();
