@@ -4,9 +4,7 @@ import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
 
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -23,6 +21,10 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
+import static org.bytedeco.ffmpeg.global.avutil.av_image_copy_plane;
 
 /**
  * Draws one picture of the composite into a YUV 4:2:0 canvas: the theme's background, each tile's
@@ -52,8 +54,7 @@ public final class VideoCompositor implements AutoCloseable {
             return size() > 256;
         }
     };
-    private final PointerPointer<BytePointer> dst = new PointerPointer<>(4);
-    private final IntPointer dstStride = new IntPointer(4);
+    private final Map<String, AVFrame> scratch = new HashMap<>();
     private byte[] row = new byte[4096];
 
     public VideoCompositor(int width, int height, String theme) {
@@ -110,14 +111,35 @@ public final class VideoCompositor implements AutoCloseable {
                 SWS_BILINEAR, null, null, (DoublePointer) null);
         if (ctx == null || ctx.isNull()) return;
         scalers.put(key, ctx);
+        // swscale may write past the width it was given (SIMD), so it scales into a picture of the
+        // tile's size, which is then copied into place.
+        AVFrame scratch = scratch(key, dw, dh);
+        if (scratch == null) return;
+        sws_scale(ctx, pic.data(), pic.linesize(), 0, sh, scratch.data(), scratch.linesize());
         for (int p = 0; p < 3; p++) {
             int stride = canvas.linesize(p);
             int px = p == 0 ? x : x / 2;
             int py = p == 0 ? y : y / 2;
-            dst.put(p, canvas.data(p).position((long) py * stride + px));
-            dstStride.put(p, stride);
+            av_image_copy_plane(canvas.data(p).position((long) py * stride + px), stride, scratch.data(p),
+                    scratch.linesize(p), p == 0 ? dw : dw / 2, p == 0 ? dh : dh / 2);
         }
-        sws_scale(ctx, pic.data(), pic.linesize(), 0, sh, dst, dstStride);
+    }
+
+    private AVFrame scratch(String key, int w, int h) {
+        AVFrame f = scratch.get(key);
+        if (f != null && f.width() == w && f.height() == h) return f;
+        if (f != null) av_frame_free(f);
+        f = av_frame_alloc();
+        f.width(w);
+        f.height(h);
+        f.format(AV_PIX_FMT_YUV420P);
+        if (av_frame_get_buffer(f, 32) < 0) {
+            av_frame_free(f);
+            scratch.remove(key);
+            return null;
+        }
+        scratch.put(key, f);
+        return f;
     }
 
     /** Fills a rectangle of the canvas with one colour. */
@@ -200,7 +222,7 @@ public final class VideoCompositor implements AutoCloseable {
     public void close() {
         for (SwsContext c : scalers.values()) sws_freeContext(c);
         scalers.clear();
-        dst.close();
-        dstStride.close();
+        for (AVFrame f : scratch.values()) av_frame_free(f);
+        scratch.clear();
     }
 }
