@@ -243,4 +243,61 @@ class OutputsTest {
             }
         }
     }
+
+    @Test
+    void aDestinationThatNeverAnswersFailsAloneWithAReason() throws Exception {
+        java.util.Map<String, Object> cfg = TestNode.defaults(data);
+        cfg.put("outputs.rtmpConnectTimeoutMs", 2000);
+        try (Roomcast node = TestNode.start(cfg); WebhookReceiver hooks = new WebhookReceiver()) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", hooks.url())))
+                    .json().getString("roomId");
+            join(api, room, "dee", 61, 0, "vp8"); // no camera: a placeholder tile
+            try (RtpSender a = RtpSender.opus(node.rtpPort(), 61, 111)) {
+                a.startTestSignal(8);
+                String recId = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                        .json().getString("id");
+                int closed = freePort();
+                api.post("/v2/livestreams/start", new JsonObject().put("roomId", room).put("preset", "grid-360p")
+                        .put("outputs", new JsonArray().add(new JsonObject().put("url", "rtmp://127.0.0.1:" + closed + "/live/x"))));
+                long deadline = System.currentTimeMillis() + 15_000;
+                JsonObject d = destination(api, room);
+                while (!d.getString("status").equals("failed") && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(200);
+                    d = destination(api, room);
+                }
+                assertEquals("failed", d.getString("status"), d.encode());
+                assertTrue(d.getString("reason").contains("could not connect"), d.encode());
+                assertEquals("started", api.get("/v2/recordings/" + recId).json().getString("status"), "the recording goes on");
+                Thread.sleep(1000);
+                api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+                JsonObject done = waitFor(api, "/v2/recordings/" + recId, "status", "stopped", 30_000);
+                Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("f.mp4")).toString());
+                assertTrue(p.seconds() > 3, p.toString());
+            }
+            List<String> types = hooks.deliveries().stream().map(WebhookReceiver.Delivery::type).toList();
+            assertTrue(types.contains("livestream-failed") && types.contains("recording-stopped"), types.toString());
+        }
+    }
+
+    @Test
+    void playlistsFollowTheHlsRules() {
+        List<HlsStream.Segment> segs = List.of(new HlsStream.Segment(1, 2.0, "2026-01-01T00:00:00Z"),
+                new HlsStream.Segment(2, 2.52, "2026-01-01T00:00:02Z"), new HlsStream.Segment(3, 1.96, "2026-01-01T00:00:04.520Z"));
+        String live = HlsStream.playlist(segs, 1, 3, false, false);
+        assertTrue(live.startsWith("#EXTM3U\n"));
+        assertTrue(live.contains("#EXT-X-MEDIA-SEQUENCE:2\n"), live);
+        assertTrue(!live.contains("seg-00001.ts") && !live.contains("ENDLIST"), live);
+        String vod = HlsStream.playlist(segs, 0, 3, true, true);
+        assertTrue(vod.contains("#EXT-X-PLAYLIST-TYPE:VOD") && vod.trim().endsWith("#EXT-X-ENDLIST"), vod);
+        int target = Integer.parseInt(vod.replaceAll("(?s).*#EXT-X-TARGETDURATION:(\\d+).*", "$1"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("#EXTINF:([0-9.]+),").matcher(vod);
+        int n = 0;
+        while (m.find()) {
+            n++;
+            assertTrue(Math.round(Double.parseDouble(m.group(1))) <= target, "EXTINF " + m.group(1) + " > TARGETDURATION " + target);
+        }
+        assertEquals(3, n);
+        assertEquals(3, vod.split("#EXT-X-PROGRAM-DATE-TIME:", -1).length - 1);
+    }
 }
