@@ -64,9 +64,14 @@ public final class VideoCompositor implements AutoCloseable {
     }
 
     public void compose(AVFrame canvas, long micros, List<Layout.Tile> tiles, VideoInputs inputs) {
+        compose(canvas, micros, 0, tiles, inputs);
+    }
+
+    /** {@code aheadMicros}: how much later than {@code micros} an input picture may be and still be chosen. */
+    public void compose(AVFrame canvas, long micros, long aheadMicros, List<Layout.Tile> tiles, VideoInputs inputs) {
         fill(canvas, 0, 0, width, height, theme.bgY, theme.bgU, theme.bgV);
         for (Layout.Tile t : tiles) {
-            AVFrame pic = inputs.at(t.feed().key(), micros, STALE_MICROS);
+            AVFrame pic = inputs.at(t.feed().key(), micros, aheadMicros, STALE_MICROS);
             if (pic != null && pic.width() > 0 && pic.height() > 0) {
                 scaleInto(canvas, t, pic);
             } else {

@@ -36,14 +36,18 @@ public final class VideoInputs implements AutoCloseable {
         while (q.size() > MAX_PER_FEED) av_frame_free(q.pollFirst().frame);
     }
 
-    /** The picture shown at {@code micros}: the latest one not after it, if not older than {@code maxAgeMicros}. */
-    public AVFrame at(String feedKey, long micros, long maxAgeMicros) {
+    /**
+     * The picture shown at {@code micros}: the one nearest to it, at most {@code aheadMicros} later
+     * (half an output frame: an input frame belongs to the output frame closest in time, which keeps
+     * pictures within half a frame of their sound), and not older than {@code maxAgeMicros}.
+     */
+    public AVFrame at(String feedKey, long micros, long aheadMicros, long maxAgeMicros) {
         ArrayDeque<Entry> q = feeds.get(feedKey);
         if (q == null) return null;
         Entry best = null;
         for (Entry e : q) {
-            if (e.micros > micros) break;
-            best = e;
+            if (e.micros > micros + aheadMicros) break;
+            if (best == null || Math.abs(e.micros - micros) <= Math.abs(best.micros - micros)) best = e;
         }
         if (best == null || micros - best.micros > maxAgeMicros) return null;
         return best.frame;
@@ -53,7 +57,7 @@ public final class VideoInputs implements AutoCloseable {
     public void prune(long micros) {
         for (Iterator<ArrayDeque<Entry>> it = feeds.values().iterator(); it.hasNext(); ) {
             ArrayDeque<Entry> q = it.next();
-            while (q.size() > 1) {
+            while (q.size() > 2) {
                 Iterator<Entry> i = q.iterator();
                 i.next();
                 Entry second = i.next();

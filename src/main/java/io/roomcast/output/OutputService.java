@@ -140,7 +140,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         final VideoInputs inputs = new VideoInputs();
         final Map<OutputConfig, Comp> comps = new HashMap<>();
         List<RoomService.Present> present = List.of();
-        long presentAt = Long.MIN_VALUE;
+        long presentAt = Long.MIN_VALUE / 2; // far in the past, without overflow in "mix - presentAt"
         final Map<OutputConfig, Long> audioUntil = new HashMap<>();
 
         Stage(String roomId, String sessionId, long sessionStartUnixMicros) {
@@ -216,13 +216,13 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
                     if (canvas == null) continue;
                     List<Layout.Tile> tiles = Layout.tiles(layoutType(roomId, cfg), cfg.gridSize(), cfg.width(), cfg.height(),
                             feeds(s, cfg));
-                    c.compositor.compose(canvas, at, tiles, s.inputs);
+                    c.compositor.compose(canvas, at, 500_000 / cfg.fps(), tiles, s.inputs);
                     c.group.submitPicture(canvas);
                 }
             }
             c.group.flush();
         }
-        s.inputs.prune(mix - 100_000);
+        s.inputs.prune(mix - 200_000);
     }
 
     private String layoutType(String roomId, OutputConfig cfg) {

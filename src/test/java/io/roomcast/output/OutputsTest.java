@@ -300,4 +300,83 @@ class OutputsTest {
         assertEquals(3, n);
         assertEquals(3, vod.split("#EXT-X-PROGRAM-DATE-TIME:", -1).length - 1);
     }
+
+    /**
+     * A flash-and-beep source (a white frame and a 1 kHz beep every 2 s, sent as separate RTP
+     * streams as an SFU forwards them) recorded; in the MP4 each beep starts within 40 ms of its flash.
+     */
+    @Test
+    void flashAndBeepStayTogetherInTheRecording() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            join(api, room, "sync", 81, 82, "vp8");
+            short[] beeps = new short[48000 * 13];
+            for (int i = 0; i < beeps.length; i++) {
+                int inPeriod = i % 96000;
+                if (inPeriod >= 48000 && inPeriod < 48000 + 4800) beeps[i] = (short) (12000 * Math.sin(2 * Math.PI * 1000 * i / 48000.0));
+            }
+            String recId = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                    .json().getString("id");
+            // Both senders' RTCP reports date their first sample at the instant both start: a source
+            // whose own A/V timing is exact, so what is measured is the pipeline's.
+            long t0 = System.currentTimeMillis() * 1000 + 500_000;
+            try (RtpSender v = RtpSender.video(node.rtpPort(), 82, 96, "vp8", 640, 360, t0).flashes();
+                 RtpSender a = RtpSender.opus(node.rtpPort(), 81, 111, t0)) {
+                a.startingAt(t0).startSamples(beeps, 48000);
+                v.startingAt(t0).startTestSignal(13);
+                a.join();
+                v.join();
+            }
+            api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+            JsonObject done = waitFor(api, "/v2/recordings/" + recId, "status", "stopped", 30_000);
+            Path mp4 = Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("sync.mp4"));
+            java.nio.file.Files.copy(mp4, Path.of("target/flash-and-beep.mp4"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            List<Double> flashes = new java.util.ArrayList<>();
+            List<Double> onsets = new java.util.ArrayList<>();
+            try (org.bytedeco.javacv.FFmpegFrameGrabber g = new org.bytedeco.javacv.FFmpegFrameGrabber(mp4.toString())) {
+                g.setSampleMode(org.bytedeco.javacv.FrameGrabber.SampleMode.SHORT);
+                g.setPixelFormat(org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8);
+                g.start();
+                org.bytedeco.javacv.Frame f;
+                boolean lit = false;
+                double lastLoud = -1;
+                while ((f = g.grabFrame(true, true, true, false)) != null) {
+                    if (f.image != null) {
+                        java.nio.ByteBuffer b = (java.nio.ByteBuffer) f.image[0];
+                        int centre = b.get(f.imageHeight / 2 * f.imageStride + f.imageWidth / 2) & 0xff;
+                        if (centre > 150 && !lit) flashes.add(f.timestamp / 1e6);
+                        lit = centre > 150;
+                    }
+                    if (f.samples != null) {
+                        java.nio.ShortBuffer sb = (java.nio.ShortBuffer) f.samples[0];
+                        int channels = f.audioChannels;
+                        int n = sb.limit() / channels;
+                        for (int i = 0; i < n; i++) {
+                            if (Math.abs(sb.get(i * channels)) <= 3000) continue;
+                            double t = f.timestamp / 1e6 + i / 48000.0;
+                            if (lastLoud < 0 || t - lastLoud > 0.3) onsets.add(t);
+                            lastLoud = t;
+                        }
+                    }
+                }
+            }
+            assertTrue(flashes.size() >= 5, "flashes " + flashes);
+            // Until a sender's first RTCP report arrives (FFmpeg sends one every 5 s; the one before the
+            // first packet comes from a source not latched yet), a track is placed by its first packet's
+            // arrival, which includes the sender's encoding delay; from the report on, by the sender's clock.
+            List<Double> steady = flashes.stream().filter(t -> t > 6.5).toList();
+            assertTrue(steady.size() >= 3, "flashes " + flashes);
+            int matched = 0;
+            for (double fl : steady) {
+                double nearest = onsets.stream().min(java.util.Comparator.comparingDouble(o -> Math.abs(o - fl))).orElse(1e9);
+                assertTrue(Math.abs(nearest - fl) <= 0.040, "flash at " + fl + " s, beep at " + nearest + " s; flashes "
+                        + flashes + " beeps " + onsets);
+                matched++;
+            }
+            assertEquals(steady.size(), matched);
+            System.out.println("A/V flashes " + flashes + " beeps " + onsets);
+        }
+    }
+
 }

@@ -27,6 +27,8 @@ public final class RtpSender implements AutoCloseable {
     private volatile long sentUnits;
     private boolean paced = true;
     private boolean talkingHead;
+    private boolean flashes;
+    private long startNanos = -1;
 
     private RtpSender(FFmpegFrameRecorder recorder, boolean video, int width, int height) {
         this.recorder = recorder;
@@ -41,7 +43,16 @@ public final class RtpSender implements AutoCloseable {
 
     /** Opus, 48 kHz, from 16-bit mono samples at {@code sampleRate}. */
     public static RtpSender opus(int port, long ssrc, int payloadType) throws Exception {
+        return opus(port, ssrc, payloadType, 0);
+    }
+
+    /**
+     * Opus whose RTCP sender reports say sample 0 was taken at {@code startUnixMicros} (0: when the
+     * muxer opened); with {@link #startingAt} at the same instant, the reports tell the truth.
+     */
+    public static RtpSender opus(int port, long ssrc, int payloadType, long startUnixMicros) throws Exception {
         FFmpegFrameRecorder r = new FFmpegFrameRecorder(url(port), 2);
+        if (startUnixMicros > 0) r.setOption("start_time_realtime", Long.toString(startUnixMicros));
         r.setFormat("rtp");
         r.setAudioCodec(AV_CODEC_ID_OPUS);
         r.setSampleRate(48000);
@@ -55,7 +66,14 @@ public final class RtpSender implements AutoCloseable {
 
     /** VP8 or H.264 at width x height, 25 fps, a keyframe every 2 s. */
     public static RtpSender video(int port, long ssrc, int payloadType, String codec, int width, int height) throws Exception {
+        return video(port, ssrc, payloadType, codec, width, height, 0);
+    }
+
+    /** Video whose sender reports date frame 0 at {@code startUnixMicros} (see {@link #opus(int, long, int, long)}). */
+    public static RtpSender video(int port, long ssrc, int payloadType, String codec, int width, int height,
+                                  long startUnixMicros) throws Exception {
         FFmpegFrameRecorder r = new FFmpegFrameRecorder(url(port), width, height);
+        if (startUnixMicros > 0) r.setOption("start_time_realtime", Long.toString(startUnixMicros));
         r.setFormat("rtp");
         r.setVideoCodec(codec.equals("h264") ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8);
         r.setPixelFormat(AV_PIX_FMT_YUV420P);
@@ -78,6 +96,18 @@ public final class RtpSender implements AutoCloseable {
      */
     public RtpSender talkingHead() {
         talkingHead = true;
+        return this;
+    }
+
+    /** A dark picture with one white frame every 2 s (at 1 s, 3 s, ...): half of a flash-and-beep source. */
+    public RtpSender flashes() {
+        flashes = true;
+        return this;
+    }
+
+    /** Paces from this wall-clock instant instead of from the start call: senders started together. */
+    public RtpSender startingAt(long unixMicros) {
+        startNanos = System.nanoTime() + (unixMicros - System.currentTimeMillis() * 1000) * 1000;
         return this;
     }
 
@@ -115,7 +145,8 @@ public final class RtpSender implements AutoCloseable {
         int sampleRate = samples == null ? 48000 : rate;
         int chunk = sampleRate / 50; // 20 ms
         long total = (long) (seconds * sampleRate);
-        long t0 = System.nanoTime();
+        long t0 = startNanos >= 0 ? startNanos : System.nanoTime();
+        pace(t0, 0);
         for (long pos = 0; pos < total && running.get(); pos += chunk) {
             // Interleaved stereo, as the encoder is set up: JavaCV's mono-to-stereo path garbles the signal.
             short[] buf = new short[chunk * 2];
@@ -137,9 +168,13 @@ public final class RtpSender implements AutoCloseable {
         Frame frame = new Frame(width, height, Frame.DEPTH_UBYTE, 3);
         ByteBuffer buf = (ByteBuffer) frame.image[0];
         int stride = frame.imageStride;
-        long t0 = System.nanoTime();
+        long t0 = startNanos >= 0 ? startNanos : System.nanoTime();
+        pace(t0, 0);
         for (int f = 0; f < frames && running.get(); f++) {
-            if (talkingHead) {
+            if (flashes) {
+                byte level = (byte) (f % 50 == 25 ? 250 : 20);
+                for (int i = 0; i < stride * height; i++) buf.put(i, level);
+            } else if (talkingHead) {
                 drawTalkingHead(buf, stride, f);
             } else {
                 for (int y = 0; y < height; y++) {
