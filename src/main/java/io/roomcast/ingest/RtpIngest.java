@@ -150,6 +150,12 @@ public final class RtpIngest implements RoomService.TrackListener {
             SocketAddress latched = r.source;
             if (latched == null) {
                 r.source = from; // the first packet of the SSRC decides where it comes from
+                long[] early = r.earlySenderReport;
+                r.earlySenderReport = null;
+                if (early != null && from.host().equals(r.earlySenderReportHost)) {
+                    RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
+                    if (pipeline != null) pipeline.run(() -> r.senderReport(early[0], early[1]));
+                }
             } else if (!latched.equals(from)) {
                 drops.get(Drop.WRONG_SOURCE).increment();
                 return;
@@ -191,6 +197,13 @@ public final class RtpIngest implements RoomService.TrackListener {
                 }
             } else if (part instanceof Rtcp.SenderReport sr) {
                 TrackReceiver r = receivers.get(sr.ssrc());
+                if (r != null && r.source == null) {
+                    // Senders report before their first packet: kept until that packet latches the
+                    // source, then used if it came from the same host, so sync holds from the start.
+                    r.earlySenderReport = new long[] {sr.rtpTimestamp(), sr.unixMicros()};
+                    r.earlySenderReportHost = from.host();
+                    continue;
+                }
                 if (!fromSender(r, from)) continue;
                 RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
                 if (pipeline != null) pipeline.run(() -> r.senderReport(sr.rtpTimestamp(), sr.unixMicros()));

@@ -40,6 +40,9 @@ final class TrackReceiver implements JitterBuffer.Output {
 
     // Written by the socket thread only.
     volatile SocketAddress source;
+    /** A sender report that came before the first packet (socket thread only). */
+    long[] earlySenderReport;
+    String earlySenderReportHost;
     volatile boolean silent;
     private final long maxPacketsPerSecond;
     private long windowStartNanos;
