@@ -12,6 +12,10 @@ public interface MediaSink {
     default void audio(TrackBinding track, long sessionMicros, short[] pcm, int samples, boolean concealed) {
     }
 
+    /** One Opus packet as the sender encoded it (before decoding), for copies without re-encoding. */
+    default void encodedAudio(TrackBinding track, long sessionMicros, byte[] opus) {
+    }
+
     /** A decoded picture (usually YUV420P), borrowed for the duration of the call only. */
     default void video(TrackBinding track, long sessionMicros, AVFrame frame) {
     }

@@ -129,6 +129,7 @@ final class TrackReceiver implements JitterBuffer.Output {
         }
         if (decoder == null) decoder = new Decoder(binding.track().codec());
         long micros = clock.sessionMicros(f.rtpTimestamp(), currentArrivalUnixMicros);
+        if (!video) for (MediaSink s : sinks) s.encodedAudio(binding, micros, f.data());
         int r = decoder.decode(f.data(), frame -> {
             stats.framesDecoded.incrementAndGet();
             if (video) {

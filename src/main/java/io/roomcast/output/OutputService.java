@@ -173,6 +173,16 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         if (s != null) s.inputs.add(feedKey(track.participantId(), track.track()), sessionMicros, frame);
     }
 
+    @Override
+    public void encodedAudio(TrackBinding track, long sessionMicros, byte[] opus) {
+        if (!stages.containsKey(track.sessionId())) return;
+        for (Output o : live.values()) {
+            if (o instanceof Recording r && r.sessionId.equals(track.sessionId())) {
+                r.participantAudio(track.participantId(), sessionMicros, opus);
+            }
+        }
+    }
+
     private static String feedKey(String participantId, Track t) {
         return participantId + "/" + ("screen".equals(t.source()) ? "screen" : "camera");
     }
@@ -421,7 +431,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
                 .put("reason", m.getString("reason")).put("interrupted", m.getBoolean("interrupted", false))
                 .put("createdAt", m.getString("createdAt")).put("start", m.getString("start")).put("end", m.getString("end"))
                 .put("config", m.getJsonObject("config")).put("transcription", m.getJsonObject("transcription"))
-                .put("file", file);
+                .put("file", file).put("participantFiles", m.getJsonArray("participantFiles"));
     }
 
     private JsonObject recordingData(JsonObject m) {

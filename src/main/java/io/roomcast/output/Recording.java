@@ -44,12 +44,15 @@ final class Recording extends Output {
     final boolean transcribe;
     private final ExecutorService uploader;
     private Muxer muxer;
+    private long fileStartSessionMicros;
+    private final Map<String, io.roomcast.encode.OpusFileWriter> voices = new java.util.LinkedHashMap<>();
     private long uploadedTo;
     private int seq;
     private long lastCutMicros;
     final AtomicLong bytesUploaded = new AtomicLong();
     final AtomicLong uploadFailures = new AtomicLong();
     volatile JsonObject file;
+    volatile io.vertx.core.json.JsonArray participantFiles;
 
     Recording(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
               Path dataDir, String awsDirPath, String webhookUrl, boolean transcribe) throws IOException {
@@ -88,6 +91,7 @@ final class Recording extends Output {
             opts.put("movflags", "+empty_moov+default_base_moof");
             opts.put("frag_duration", Long.toString(FRAGMENT_MICROS));
             muxer = new Muxer("mp4", local.toString(), streams, opts, p.micros());
+            fileStartSessionMicros = group.startMicros + p.micros();
             lastCutMicros = p.micros();
             setStatus("started", null);
         }
@@ -97,6 +101,50 @@ final class Recording extends Output {
             muxer.flush();
             uploadNewBytes();
         }
+    }
+
+    /**
+     * A participant's own Opus packet (from the media thread): copied, not re-encoded, into that
+     * participant's WebM file on the recording's timeline, for speaker-labelled transcripts.
+     */
+    void participantAudio(String participantId, long sessionMicros, byte[] opus) {
+        if (ending()) return;
+        try {
+            thread.execute(() -> {
+                if (muxer == null || finished()) return;
+                try {
+                    io.roomcast.encode.OpusFileWriter w = voices.get(participantId);
+                    if (w == null) {
+                        w = new io.roomcast.encode.OpusFileWriter(dir.resolve("voice-" + participantId + ".webm"));
+                        voices.put(participantId, w);
+                    }
+                    w.write(sessionMicros - fileStartSessionMicros, opus);
+                } catch (IOException e) {
+                    LOG.warning("recording " + id + ": the audio of " + participantId + " could not be written: " + e.getMessage());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            packetsDropped.incrementAndGet();
+        }
+    }
+
+    /** Closes and uploads each participant's file; their manifest entries. */
+    private io.vertx.core.json.JsonArray finishVoices() {
+        io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+        for (Map.Entry<String, io.roomcast.encode.OpusFileWriter> e : voices.entrySet()) {
+            Path f = dir.resolve("voice-" + e.getKey() + ".webm");
+            try {
+                e.getValue().close();
+                String key = keyBase + "/participants/" + e.getKey() + ".webm";
+                store.putFile(key, f, "audio/webm");
+                out.add(new JsonObject().put("participantId", e.getKey()).put("filePath", key).put("size", Files.size(f))
+                        .put("packets", e.getValue().packets()));
+            } catch (Exception ex) {
+                LOG.warning("recording " + id + ": the audio file of " + e.getKey() + " was not stored: " + ex.getMessage());
+            }
+        }
+        voices.clear();
+        return out;
     }
 
     /** Queues the bytes written since the last upload as the next part object. */
@@ -160,6 +208,7 @@ final class Recording extends Output {
         String key = keyBase + extension();
         store.putFile(key, mp4, config.audioOnly() ? "audio/mp4" : "video/mp4");
         file = fileJson(key, Files.size(mp4), config, info.durationMicros() > 0 ? info.durationMicros() : duration);
+        participantFiles = finishVoices();
         deleteParts(store, keyBase, seq);
         deleteLocal();
         setStatus("stopped", null);
@@ -193,6 +242,6 @@ final class Recording extends Output {
     JsonObject toJson() {
         return super.toJson().put("kind", "recording").put("keyBase", keyBase).put("awsDirPath", awsDirPath)
                 .put("webhookUrl", webhookUrl).put("transcription", new JsonObject().put("enabled", transcribe))
-                .put("file", file).put("bytesUploaded", bytesUploaded.get());
+                .put("file", file).put("participantFiles", participantFiles).put("bytesUploaded", bytesUploaded.get());
     }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -133,6 +134,19 @@ class OutputsTest {
                 assertTrue(Math.abs(p.seconds() - recSeconds) < 0.5, "recording " + p.seconds() + " s for a call of " + recSeconds + " s");
                 assertTrue(Math.abs(file.getJsonObject("meta").getDouble("duration") - p.seconds()) < 0.1, file.encode());
                 assertTrue(p.videoFrames() >= (recSeconds - 0.6) * 25, "frames: " + p);
+                // Each participant's own audio, copied without re-encoding, on the recording's timeline.
+                JsonArray voices = done.getJsonArray("participantFiles");
+                assertEquals(2, voices.size(), done.encode());
+                for (int i = 0; i < voices.size(); i++) {
+                    JsonObject v = voices.getJsonObject(i);
+                    assertTrue(v.getString("filePath").startsWith("recordings/" + room + "/" + session + "/" + recId + "/participants/"));
+                    Path webm = downloads.resolve(v.getString("participantId") + ".webm");
+                    Files.write(webm, node.store().get(v.getString("filePath")).await().getBytes());
+                    Media.Probe vp = Media.probe(webm.toString());
+                    assertEquals("opus", vp.audioCodec(), vp.toString());
+                    // The senders stopped about 13.5 s into the recording; the composite goes on (silence).
+                    assertTrue(vp.seconds() > 12.5 && vp.seconds() < Math.min(14, p.seconds()), vp + " vs the composite " + p.seconds());
+                }
 
                 assertTrue(rtmp.videoFrames() > 100, "RTMP server received " + rtmp.videoFrames() + " pictures");
                 assertEquals("h264", rtmp.videoCodec());
