@@ -61,7 +61,8 @@ public final class EncodeGroup {
     private static final Logger LOG = Logger.getLogger(EncodeGroup.class.getName());
     private static final int EAGAIN = -11;
     public static final int AUDIO_RATE = 48_000;
-    private static final int CANVASES = 4;
+    /** Pictures composed but not yet encoded: up to about half a second of encoder hiccup is absorbed. */
+    private static final int CANVASES = 12;
 
     /** An output's muxer side: receives packets on the encoder thread and must not block. */
     public interface Sink {

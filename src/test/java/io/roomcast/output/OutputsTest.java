@@ -390,4 +390,58 @@ class OutputsTest {
         }
     }
 
+
+    /** SPOTLIGHT with priority PIN follows POST /layout mid-recording, without a break in the file. */
+    @Test
+    void pinningSwitchesTheSpotlightMidRecording() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            join(api, room, "ann", 91, 92, "vp8");
+            join(api, room, "ben", 93, 94, "vp8");
+            try (RtpSender av = RtpSender.video(node.rtpPort(), 92, 96, "vp8", 640, 360).flashes();
+                 RtpSender bv = RtpSender.video(node.rtpPort(), 94, 96, "vp8", 640, 360).talkingHead()) {
+                av.startTestSignal(9);
+                bv.startTestSignal(9);
+                JsonObject pin = api.post("/v2/rooms/" + room + "/layout", new JsonObject().put("pin", "ann")).json();
+                assertEquals("ann", pin.getString("pin"));
+                String id = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "spotlight-720p")
+                        .put("config", new JsonObject().put("quality", "low").put("layout", new JsonObject().put("priority", "PIN"))))
+                        .json().getString("id");
+                waitFor(api, "/v2/recordings/" + id, "status", "started", 10_000);
+                Thread.sleep(3000);
+                api.post("/v2/rooms/" + room + "/layout", new JsonObject().put("pin", "ben"));
+                Thread.sleep(3000);
+                api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+                JsonObject done = waitFor(api, "/v2/recordings/" + id, "status", "stopped", 30_000);
+                Path mp4 = Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("pin.mp4"));
+                double early = cornerLuma(mp4, 1.5);
+                double late = cornerLuma(mp4, 5.5);
+                assertTrue(early < 40, "Ann's dark picture fills the spotlight first: " + early);
+                assertTrue(late > 50, "then Ben's: " + late);
+                Media.Probe p = Media.probe(mp4.toString());
+                assertTrue(p.videoFrames() >= (p.seconds() - 0.2) * 25, "no frame lost at the switch: " + p);
+            }
+        }
+    }
+
+    /** Median over the second from {@code atSeconds} of the mean luma (full range) of the picture's top-left area. */
+    static double cornerLuma(Path mp4, double atSeconds) throws Exception {
+        List<Double> means = new java.util.ArrayList<>();
+        try (org.bytedeco.javacv.FFmpegFrameGrabber g = new org.bytedeco.javacv.FFmpegFrameGrabber(mp4.toString())) {
+            g.setPixelFormat(org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_GRAY8);
+            g.start();
+            org.bytedeco.javacv.Frame f;
+            while ((f = g.grabImage()) != null && f.timestamp < (atSeconds + 1) * 1e6) {
+                if (f.timestamp < atSeconds * 1e6) continue;
+                java.nio.ByteBuffer b = (java.nio.ByteBuffer) f.image[0];
+                long sum = 0;
+                for (int y = 40; y < 100; y++) for (int x = 40; x < 140; x++) sum += b.get(y * f.imageStride + x) & 0xff;
+                means.add(sum / 6000.0);
+            }
+        }
+        if (means.isEmpty()) throw new AssertionError("no picture at " + atSeconds + " s");
+        means.sort(null);
+        return means.get(means.size() / 2);
+    }
 }
