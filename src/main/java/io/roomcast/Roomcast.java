@@ -45,6 +45,7 @@ public final class Roomcast implements AutoCloseable {
     private TranscriptionService transcription;
     private AudioMixer mixer;
     private OutputService outputs;
+    private io.roomcast.transcribe.PostCallService postCall;
     private ApiServer api;
     private boolean stopped;
 
@@ -116,11 +117,16 @@ public final class Roomcast implements AutoCloseable {
                 config.lng("outputs.rtmpConnectTimeoutMs"), config.integer("limits.maxOutputsPerRoom"),
                 config.integer("limits.maxOutputsPerNode"), config.integer("limits.maxRtmpDestinations")), registry);
         ingest.addSink(outputs);
+        postCall = new io.roomcast.transcribe.PostCallService(rooms, events, store, transcription, outputs::recording,
+                a -> outputs.recordings(a[0], a[1]), config.dataDir().resolve("postcall"),
+                config.integer("postCall.concurrency"), config.integer("postCall.maxQueued"), registry);
+        outputs.onRecordingToTranscribe(rec -> postCall.create(rec.getString("id"), null, null, null, null));
         rooms.load().await(120, TimeUnit.SECONDS);
         outputs.load().await(120, TimeUnit.SECONDS);
+        postCall.load().await(120, TimeUnit.SECONDS);
         ingest.listen().await(30, TimeUnit.SECONDS);
 
-        api = new ApiServer(vertx, config, rooms, ingest, transcription, outputs, webhooks, store, registry);
+        api = new ApiServer(vertx, config, rooms, ingest, transcription, outputs, postCall, webhooks, store, registry);
         api.listen().await(30, TimeUnit.SECONDS);
         LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port()
                 + " (transport: " + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + ")");
@@ -199,6 +205,7 @@ public final class Roomcast implements AutoCloseable {
                 LOG.warning("closing the RTP ingest: " + e);
             }
         }
+        if (postCall != null) postCall.close();
         if (transcription != null) transcription.close();
         if (rooms != null) rooms.close();
         if (webhooks != null) webhooks.close();

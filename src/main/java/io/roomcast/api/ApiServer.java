@@ -5,6 +5,8 @@ import io.roomcast.config.Config;
 import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.RtpIngest;
 import io.roomcast.output.OutputService;
+import io.roomcast.transcribe.PostCallService;
+import io.roomcast.transcribe.Transcript;
 import io.roomcast.transcribe.Caption;
 import io.roomcast.transcribe.TranscriptionService;
 import io.roomcast.room.Room;
@@ -69,6 +71,7 @@ public final class ApiServer {
     private final RtpIngest ingest;
     private final TranscriptionService transcription;
     private final OutputService outputs;
+    private final PostCallService postCall;
     private final Webhooks webhooks;
     private final ObjectStore store;
     private final PrometheusMeterRegistry registry;
@@ -80,9 +83,10 @@ public final class ApiServer {
     private HttpServer server;
 
     public ApiServer(Vertx vertx, Config config, RoomService rooms, RtpIngest ingest,
-                     TranscriptionService transcription, OutputService outputs, Webhooks webhooks, ObjectStore store,
-                     PrometheusMeterRegistry registry) {
+                     TranscriptionService transcription, OutputService outputs, PostCallService postCall, Webhooks webhooks,
+                     ObjectStore store, PrometheusMeterRegistry registry) {
         this.outputs = outputs;
+        this.postCall = postCall;
         this.vertx = vertx;
         this.config = config;
         this.rooms = rooms;
@@ -182,10 +186,10 @@ public final class ApiServer {
         r.post("/v2/transcription/end").handler(api(this::endTranscription));
         r.get("/v2/rooms/:roomId/captions/ws").handler(this::captionsWebSocket);
         r.get("/v2/rooms/:roomId/captions").handler(this::captions);
-        notYet(r, HttpMethod.POST, "/v2/transcriptions", "post-call transcription is not built yet");
-        notYet(r, HttpMethod.GET, "/v2/transcriptions", "post-call transcription is not built yet");
-        notYet(r, HttpMethod.GET, "/v2/transcriptions/:id", "post-call transcription is not built yet");
-        notYet(r, HttpMethod.GET, "/v2/transcriptions/:id/download", "post-call transcription is not built yet");
+        r.post("/v2/transcriptions").handler(api(this::createTranscription));
+        r.get("/v2/transcriptions").handler(api(this::listTranscriptions));
+        r.get("/v2/transcriptions/:id").handler(api(this::getTranscription));
+        r.get("/v2/transcriptions/:id/download").handler(this::downloadTranscription);
 
         r.route().failureHandler(this::failure);
         r.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
@@ -652,6 +656,64 @@ public final class ApiServer {
             ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, playlist ? "application/vnd.apple.mpegurl" : "video/mp2t")
                     .putHeader(HttpHeaders.CACHE_CONTROL, playlist ? "no-cache" : "max-age=3600")
                     .end(b);
+        });
+    }
+
+    // ---- post-call transcription ----
+
+    private Future<JsonObject> createTranscription(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        String recordingId = requests.optString(body, "recordingId");
+        String roomId = null;
+        String sessionId = null;
+        if (recordingId != null) {
+            Requests.checkId("recordingId", recordingId);
+            checkRoomAccess(ctx, outputs.recording(recordingId).getString("roomId"));
+        } else {
+            if (!body.containsKey("roomId") || !body.containsKey("sessionId")) {
+                throw ApiException.badRequest("recordingId, or roomId and sessionId, is required");
+            }
+            roomId = requests.requireId(body, "roomId");
+            sessionId = requests.requireId(body, "sessionId");
+            checkRoomAccess(ctx, roomId);
+        }
+        String language = requests.optString(body, "language");
+        String webhookUrl = requests.optString(body, "webhookUrl");
+        if (webhookUrl != null) webhooks.validateUrl("webhookUrl", webhookUrl);
+        return Future.succeededFuture(postCall.create(recordingId, roomId, sessionId, language, webhookUrl));
+    }
+
+    private Future<JsonObject> listTranscriptions(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        String roomId = roomFilter(ctx);
+        String sessionId = ctx.request().getParam("sessionId");
+        if (sessionId != null) Requests.checkId("sessionId", sessionId);
+        return Future.succeededFuture(page.of(postCall.list(roomId, sessionId), j -> j));
+    }
+
+    private Future<JsonObject> getTranscription(RoutingContext ctx) {
+        JsonObject job = postCall.get(Requests.checkId("id", ctx.pathParam("id")));
+        checkRoomAccess(ctx, job.getString("roomId"));
+        return Future.succeededFuture(job);
+    }
+
+    private void downloadTranscription(RoutingContext ctx) {
+        String id = Requests.checkId("id", ctx.pathParam("id"));
+        String format = ctx.request().getParam("format", "json");
+        if (!Transcript.FORMATS.contains(format)) {
+            throw ApiException.badRequest("format must be one of " + Transcript.FORMATS);
+        }
+        JsonObject job = postCall.get(id);
+        checkRoomAccess(ctx, job.getString("roomId"));
+        postCall.download(id, format).onComplete(ar -> {
+            if (ctx.response().ended()) return;
+            if (ar.failed() || ar.result() == null) {
+                error(ctx, 503, "store_unavailable", "the transcript cannot be read from the store right now");
+                return;
+            }
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Transcript.contentType(format))
+                    .putHeader("Content-Disposition", "attachment; filename=\"" + id + "." + format + "\"")
+                    .end(ar.result());
         });
     }
 

@@ -86,6 +86,12 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
     private final AtomicLong framesEncoded = new AtomicLong();
     private final AtomicLong framesDropped = new AtomicLong();
     private final AtomicLong rtmpReconnects = new AtomicLong();
+    private volatile java.util.function.Consumer<JsonObject> onTranscribe = j -> { };
+
+    /** Called with a recording (API shape) that finished and asked for {@code transcription.enabled}. */
+    public void onRecordingToTranscribe(java.util.function.Consumer<JsonObject> c) {
+        onTranscribe = c;
+    }
 
     public OutputService(Vertx vertx, RoomService rooms, RtpIngest ingest, AudioMixer mixer, Events events,
                          ObjectStore store, Presets presets, Settings settings, MeterRegistry registry) {
@@ -657,6 +663,13 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
                 case "stopped" -> {
                     emit(r, "recording-stopped", recordingData(m));
                     store.putJson(r.keyBase + ".json", m);
+                    if (r.transcribe) {
+                        try {
+                            onTranscribe.accept(recordingJson(m));
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "could not queue the transcription of recording " + r.id, e);
+                        }
+                    }
                 }
                 case "failed" -> emit(r, "recording-failed", recordingData(m));
                 default -> {

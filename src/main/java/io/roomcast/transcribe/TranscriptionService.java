@@ -154,6 +154,21 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
         return dir;
     }
 
+    /** The shared model of a language (loaded once per node); blocks while loading: worker threads only. */
+    Model modelNow(String language) {
+        return model(language).await();
+    }
+
+    /** The default language's name. */
+    String defaultLanguage() {
+        return defaultLanguage;
+    }
+
+    /** Checks a language has a model (400 otherwise), without loading it. */
+    void checkLanguage(String language) {
+        modelDir(language);
+    }
+
     /** Loads (once per node) and shares a language's model; blocking, so run on a worker. */
     private Future<Model> model(String language) {
         Path dir = modelDir(language);

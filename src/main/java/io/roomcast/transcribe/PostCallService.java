@@ -1,0 +1,282 @@
+package io.roomcast.transcribe;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.roomcast.api.ApiException;
+import io.roomcast.events.Events;
+import io.roomcast.room.Ids;
+import io.roomcast.room.Room;
+import io.roomcast.room.RoomService;
+import io.roomcast.storage.ObjectStore;
+import io.roomcast.storage.Persister;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.vosk.Model;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Post-call transcription jobs: queued with bounded concurrency ({@code postCall.concurrency}
+ * worker threads), persisted as {@code meta/transcriptions/{id}.json} so a restarted node resumes
+ * what was queued or running. A job reads the recording back from the store: each participant's own
+ * audio file (speaker labels), or the composite when those are missing; transcribes it with the
+ * node's shared Vosk model (each recognizer on the job's thread), and stores JSON, TXT, SRT and VTT
+ * under {@code transcripts/{roomId}/{sessionId}/{id}.*} before the job reports completed.
+ */
+public final class PostCallService {
+    private static final Logger LOG = Logger.getLogger(PostCallService.class.getName());
+    private static final String META = "meta/transcriptions/";
+
+    private final RoomService rooms;
+    private final Events events;
+    private final ObjectStore store;
+    private final Persister persister;
+    private final TranscriptionService live;
+    private final Function<String, JsonObject> recordingById;
+    private final Function<String[], List<JsonObject>> recordingsOfSession;
+    private final Path workDir;
+    private final ThreadPoolExecutor workers;
+    private final Map<String, JsonObject> jobs = new ConcurrentHashMap<>();
+    private final AtomicLong audioMillis = new AtomicLong();
+    private final AtomicLong busyMillis = new AtomicLong();
+    private volatile boolean closing;
+
+    public PostCallService(RoomService rooms, Events events, ObjectStore store, TranscriptionService live,
+                           Function<String, JsonObject> recordingById, Function<String[], List<JsonObject>> recordingsOfSession,
+                           Path workDir, int concurrency, int maxQueued, MeterRegistry registry) {
+        this.rooms = rooms;
+        this.events = events;
+        this.store = store;
+        this.persister = new Persister(store);
+        this.live = live;
+        this.recordingById = recordingById;
+        this.recordingsOfSession = recordingsOfSession;
+        this.workDir = workDir;
+        this.workers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(maxQueued), r -> {
+            Thread t = new Thread(r, "roomcast-postcall");
+            t.setDaemon(true);
+            return t;
+        });
+        registry.gauge("roomcast_postcall_jobs_queued", workers, w -> w.getQueue().size());
+        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_postcall_audio_seconds", audioMillis, a -> a.get() / 1000.0)
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_postcall_busy_seconds", busyMillis, a -> a.get() / 1000.0)
+                .register(registry);
+    }
+
+    /** A job for a recording (by id) or for a session's newest finished recording. */
+    public JsonObject create(String recordingId, String roomId, String sessionId, String language, String webhookUrl) {
+        JsonObject rec;
+        if (recordingId != null) {
+            rec = recordingById.apply(recordingId);
+        } else {
+            rooms.room(roomId);
+            rec = recordingsOfSession.apply(new String[] {roomId, sessionId}).stream()
+                    .filter(r -> "stopped".equals(r.getString("status"))).findFirst()
+                    .orElseThrow(() -> ApiException.conflict("no_recording",
+                            "session " + sessionId + " of room " + roomId + " has no finished recording to transcribe"));
+        }
+        if (!"stopped".equals(rec.getString("status"))) {
+            throw ApiException.conflict("recording_not_finished", "recording " + rec.getString("id") + " is " + rec.getString("status")
+                    + "; a transcript is made of a finished recording");
+        }
+        String lang = language == null ? live.defaultLanguage() : language;
+        live.checkLanguage(lang);
+        String id = Ids.hex24();
+        JsonObject job = new JsonObject().put("id", id).put("roomId", rec.getString("roomId"))
+                .put("sessionId", rec.getString("sessionId")).put("recordingId", rec.getString("id"))
+                .put("language", lang).put("status", "queued").put("createdAt", Instant.now().toString())
+                .put("webhookUrl", webhookUrl);
+        jobs.put(id, job);
+        persist(job);
+        enqueue(job);
+        return view(job);
+    }
+
+    private void enqueue(JsonObject job) {
+        try {
+            workers.execute(() -> run(job));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            finish(job, "failed", "too many transcription jobs are waiting; try again later", null);
+        }
+    }
+
+    public List<JsonObject> list(String roomId, String sessionId) {
+        return jobs.values().stream()
+                .filter(j -> roomId == null || roomId.equals(j.getString("roomId")))
+                .filter(j -> sessionId == null || sessionId.equals(j.getString("sessionId")))
+                .sorted(Comparator.comparing((JsonObject j) -> j.getString("createdAt")).reversed())
+                .map(PostCallService::view).toList();
+    }
+
+    public JsonObject get(String id) {
+        JsonObject j = Ids.isSafe(id) ? jobs.get(id) : null;
+        if (j == null) throw ApiException.notFound("transcription", id);
+        return view(j);
+    }
+
+    /** One format of a completed job, read from the store. */
+    public Future<Buffer> download(String id, String format) {
+        JsonObject j = jobs.get(id);
+        JsonObject paths = j == null ? null : j.getJsonObject("transcriptionFilePaths");
+        if (!"completed".equals(j == null ? null : j.getString("status")) || paths == null) {
+            throw ApiException.conflict("not_completed", "transcription " + id + " is " + (j == null ? "unknown" : j.getString("status")));
+        }
+        return store.get(paths.getString(format));
+    }
+
+    private static JsonObject view(JsonObject job) {
+        JsonObject v = job.copy();
+        v.remove("webhookUrl");
+        return v;
+    }
+
+    private void run(JsonObject job) {
+        String id = job.getString("id");
+        long t0 = System.nanoTime();
+        Path dir = workDir.resolve(id);
+        try {
+            job.put("status", "processing").put("start", Instant.now().toString());
+            persist(job);
+            JsonObject rec = recordingById.apply(job.getString("recordingId"));
+            Model model = live.modelNow(job.getString("language"));
+            Files.createDirectories(dir);
+            Map<String, String> names = new java.util.HashMap<>();
+            try {
+                var session = rooms.session(job.getString("sessionId"));
+                for (var p : session.participants()) names.put(p.participantId(), p.name());
+            } catch (RuntimeException e) {
+                LOG.fine("no session record for names: " + e.getMessage());
+            }
+            List<Transcript.Segment> segments = new ArrayList<>();
+            double audio = 0;
+            double fed = 0;
+            JsonArray voices = rec.getJsonArray("participantFiles");
+            String source;
+            if (voices != null && !voices.isEmpty()) {
+                source = "participants";
+                for (int i = 0; i < voices.size(); i++) {
+                    JsonObject v = voices.getJsonObject(i);
+                    String pid = v.getString("participantId");
+                    Path f = fetch(v.getString("filePath"), dir.resolve(pid + ".webm"));
+                    FileTranscriber.Result r = new FileTranscriber(model, pid, names.getOrDefault(pid, pid)).transcribe(f);
+                    segments.addAll(r.segments());
+                    audio += r.audioSeconds();
+                    fed += r.fedSeconds();
+                }
+            } else {
+                source = "composite";
+                JsonObject file = rec.getJsonObject("file");
+                if (file == null) throw new IllegalStateException("the recording has no file");
+                Path f = fetch(file.getString("filePath"), dir.resolve("composite"));
+                FileTranscriber.Result r = new FileTranscriber(model, null, "Speaker").transcribe(f);
+                segments.addAll(r.segments());
+                audio = r.audioSeconds();
+                fed = r.fedSeconds();
+            }
+            segments.sort(Comparator.comparingDouble(Transcript.Segment::start));
+            JsonObject header = new JsonObject().put("id", id).put("roomId", job.getString("roomId"))
+                    .put("sessionId", job.getString("sessionId")).put("recordingId", job.getString("recordingId"))
+                    .put("language", job.getString("language")).put("source", source);
+            JsonObject paths = new JsonObject();
+            String base = "transcripts/" + job.getString("roomId") + "/" + job.getString("sessionId") + "/" + id;
+            for (String format : Transcript.FORMATS) {
+                String key = base + "." + format;
+                store.put(key, Buffer.buffer(Transcript.render(format, header, segments)), Transcript.contentType(format))
+                        .await(60, TimeUnit.SECONDS);
+                paths.put(format, key);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            audioMillis.addAndGet((long) (audio * 1000));
+            busyMillis.addAndGet((long) (seconds * 1000));
+            job.put("source", source).put("segments", segments.size()).put("audioSeconds", Transcript.round(audio))
+                    .put("recognizedSeconds", Transcript.round(fed)).put("processingSeconds", Transcript.round(seconds));
+            finish(job, "completed", null, paths);
+        } catch (Exception e) {
+            if (closing) {
+                // Stopped by the node's shutdown: left queued/processing in the store, resumed on restart.
+                LOG.info(() -> "transcription " + id + " interrupted by the shutdown; it resumes when the node starts again");
+                return;
+            }
+            LOG.log(Level.WARNING, "transcription " + id + " failed", e);
+            finish(job, "failed", e.getMessage() == null ? e.toString() : e.getMessage(), null);
+        } finally {
+            try (var files = Files.list(dir)) {
+                files.forEach(f -> f.toFile().delete());
+                Files.deleteIfExists(dir);
+            } catch (Exception ignored) {
+                // nothing was downloaded
+            }
+        }
+    }
+
+    private Path fetch(String key, Path to) throws Exception {
+        Buffer b = store.get(key).await(120, TimeUnit.SECONDS);
+        if (b == null) throw new IllegalStateException(key + " is not in the store");
+        Files.write(to, b.getBytes());
+        return to;
+    }
+
+    private void finish(JsonObject job, String status, String error, JsonObject paths) {
+        job.put("status", status).put("end", Instant.now().toString()).put("error", error);
+        if (paths != null) job.put("transcriptionFilePaths", paths);
+        persist(job).onComplete(ar -> {
+            Room room;
+            try {
+                room = rooms.room(job.getString("roomId"));
+            } catch (RuntimeException e) {
+                return;
+            }
+            events.emit(room, status.equals("completed") ? "post-transcription-completed" : "post-transcription-failed",
+                    view(job), job.getString("webhookUrl"));
+        });
+    }
+
+    private Future<Void> persist(JsonObject job) {
+        return persister.write(META + job.getString("id") + ".json", job.copy());
+    }
+
+    /** Loads every job; those a stop interrupted (queued or processing) run again. */
+    public Future<Void> load() {
+        return store.listKeys(META).compose(keys -> {
+            List<Future<JsonObject>> all = new ArrayList<>();
+            for (String k : keys) all.add(store.getJson(k));
+            return Future.all(all).map(x -> {
+                List<JsonObject> resume = new ArrayList<>();
+                for (Future<JsonObject> f : all) {
+                    JsonObject j = f.result();
+                    if (j == null || j.getString("id") == null) continue;
+                    jobs.put(j.getString("id"), j);
+                    if ("queued".equals(j.getString("status")) || "processing".equals(j.getString("status"))) resume.add(j);
+                }
+                resume.sort(Comparator.comparing((JsonObject j) -> j.getString("createdAt")));
+                for (JsonObject j : resume) {
+                    LOG.info(() -> "resuming transcription " + j.getString("id") + " (" + j.getString("status") + " when the node stopped)");
+                    j.put("status", "queued").put("resumed", true);
+                    enqueue(j);
+                }
+                return null;
+            });
+        });
+    }
+
+    public void close() {
+        closing = true;
+        workers.shutdownNow();
+    }
+}
