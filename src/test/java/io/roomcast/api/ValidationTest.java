@@ -118,7 +118,14 @@ class ValidationTest {
                 Arguments.of("POST", "/v2/hls/end", "{\"roomId\": \"ROOM\"}", 409, "not_streaming"),
                 Arguments.of("GET", "/v2/hls/nosuchstream/live.m3u8", null, 404, "not_found"),
                 Arguments.of("POST", "/v2/rooms/ROOM/layout", "{\"type\": \"MOSAIC\"}", 400, "invalid_request"),
-                Arguments.of("POST", "/v2/rooms/ROOM/layout", "{\"pin\": \"../x\"}", 400, "invalid_request"));
+                Arguments.of("POST", "/v2/rooms/ROOM/layout", "{\"pin\": \"../x\"}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/transcriptions", "{}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/transcriptions", "{\"recordingId\": \"nosuchrecording\"}", 404, "not_found"),
+                Arguments.of("POST", "/v2/transcriptions", "{\"recordingId\": 7}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/transcriptions", "{\"roomId\": \"ROOM\", \"sessionId\": \"nosuchsession\"}", 409, "no_recording"),
+                Arguments.of("GET", "/v2/transcriptions/nosuchjob", null, 404, "not_found"),
+                Arguments.of("GET", "/v2/transcriptions/nosuchjob/download?format=pdf", null, 400, "invalid_request"),
+                Arguments.of("GET", "/v2/transcriptions/nosuchjob/download?format=srt", null, 404, "not_found"));
     }
 
     @ParameterizedTest(name = "{0} {1} -> {3} {4}")
