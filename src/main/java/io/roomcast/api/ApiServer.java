@@ -653,8 +653,9 @@ public final class ApiServer {
                 }
                 b = Buffer.buffer(sb.toString());
             }
-            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, playlist ? "application/vnd.apple.mpegurl" : "video/mp2t")
-                    .putHeader(HttpHeaders.CACHE_CONTROL, playlist ? "no-cache" : "max-age=3600")
+            String type = playlist ? "application/vnd.apple.mpegurl" : file.endsWith(".vtt") ? "text/vtt" : "video/mp2t";
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, type)
+                    .putHeader(HttpHeaders.CACHE_CONTROL, playlist || file.endsWith(".vtt") ? "no-cache" : "max-age=3600")
                     .end(b);
         });
     }

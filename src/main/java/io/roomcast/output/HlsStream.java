@@ -57,10 +57,17 @@ final class HlsStream extends Output {
     private int targetDuration;
     volatile String livePlaylist;
     volatile String eventPlaylist;
+    volatile String captionsPlaylist;
+    final Map<String, String> subtitleFiles = new java.util.concurrent.ConcurrentHashMap<>();
     private final Runnable onFirstSegment;
+    /** The room's final live captions since a session time (ms); empty when no transcription runs. */
+    private final java.util.function.BiFunction<String, Long, List<io.roomcast.transcribe.Caption>> captionSource;
+    private final java.util.TreeMap<Long, io.roomcast.transcribe.Caption> captions = new java.util.TreeMap<>();
+    private int subtitlesWritten;
 
     HlsStream(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
-              Path dataDir, long sessionStartUnixMillis, Runnable onFirstSegment, String webhookUrl) throws IOException {
+              Path dataDir, long sessionStartUnixMillis, Runnable onFirstSegment, String webhookUrl,
+              java.util.function.BiFunction<String, Long, List<io.roomcast.transcribe.Caption>> captionSource) throws IOException {
         super("hls", id, roomId, sessionId, config, listener);
         this.store = store;
         this.dir = dataDir.resolve("hls").resolve(id);
@@ -68,6 +75,7 @@ final class HlsStream extends Output {
         this.keyBase = "hls/" + roomId + "/" + sessionId + "/" + id + "/";
         this.sessionStartUnixMillis = sessionStartUnixMillis;
         this.webhookUrl = webhookUrl;
+        this.captionSource = captionSource;
         this.targetDuration = config.segmentSeconds();
         this.onFirstSegment = onFirstSegment;
         this.uploader = Executors.newSingleThreadExecutor(r -> {
@@ -106,7 +114,9 @@ final class HlsStream extends Output {
         seq++;
         segmentStartMicros = startMicros;
         keyRequested = false;
-        segment = new Muxer("mpegts", dir.resolve(Segment.name(seq)).toString(), streams, Map.of(), streamStartMicros);
+        // copyts: segment PTS are stream time (0 at the first segment), which the subtitle segments' X-TIMESTAMP-MAP names.
+        segment = new Muxer("mpegts", dir.resolve(Segment.name(seq)).toString(), streams, Map.of("mpegts_copyts", "1"),
+                streamStartMicros);
     }
 
     private void closeSegment(long endMicros) throws IOException {
@@ -121,8 +131,11 @@ final class HlsStream extends Output {
         segmentCount = segments.size();
         boolean first = segments.size() == 1;
         publish(false);
+        // Captions of a segment are final about a second after its speech: subtitles lag one segment.
+        List<String[]> subs = subtitles(segments.size() - 1, false);
         uploader.execute(() -> {
             upload(keyBase + s.name(), dir.resolve(s.name()), "video/mp2t");
+            for (String[] sub : subs) put(keyBase + sub[0], sub[1], "text/vtt");
             uploadPlaylists();
         });
         if (first) onFirstSegment.run();
@@ -132,6 +145,70 @@ final class HlsStream extends Output {
         eventPlaylist = playlist(segments, 0, targetDuration, ended, true);
         int from = Math.max(0, segments.size() - LIVE_WINDOW);
         livePlaylist = playlist(segments, from, targetDuration, ended, false);
+    }
+
+    /**
+     * Writes the WebVTT segments of video segments [subtitlesWritten, upTo) (all of them again when
+     * {@code all}), and the subtitle playlist; returns [name, text] pairs to store.
+     */
+    private List<String[]> subtitles(int upTo, boolean all) {
+        for (io.roomcast.transcribe.Caption c : captionSource.apply(roomId, -1L)) {
+            if (c.isFinal()) captions.put(c.seq(), c);
+        }
+        List<String[]> out = new ArrayList<>();
+        int from = all ? 0 : subtitlesWritten;
+        long streamStartSessionMs = (group.startMicros + streamStartMicros) / 1000;
+        double at = 0;
+        for (int i = 0; i < upTo; i++) {
+            Segment s = segments.get(i);
+            double end = at + s.seconds();
+            if (i >= from) {
+                StringBuilder vtt = new StringBuilder("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n");
+                for (io.roomcast.transcribe.Caption c : captions.values()) {
+                    double cs = (c.start() - streamStartSessionMs) / 1000.0;
+                    double ce = (c.end() - streamStartSessionMs) / 1000.0;
+                    if (ce <= at || cs >= end) continue;
+                    vtt.append(vttTime(cs)).append(" --> ").append(vttTime(Math.max(ce, cs + 0.5))).append('\n')
+                            .append("<v ").append(escape(c.participantName())).append('>').append(escape(c.text())).append("\n\n");
+                }
+                String name = String.format("sub-%05d.vtt", s.seq());
+                out.add(new String[] {name, vtt.toString()});
+                subtitleFiles.put(name, vtt.toString());
+            }
+            at = end;
+        }
+        subtitlesWritten = Math.max(subtitlesWritten, upTo);
+        StringBuilder pl = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" + targetDuration
+                + "\n#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-PLAYLIST-TYPE:" + (all ? "VOD" : "EVENT") + "\n");
+        for (int i = 0; i < subtitlesWritten; i++) {
+            Segment s = segments.get(i);
+            pl.append(String.format(java.util.Locale.ROOT, "#EXTINF:%.3f,%n", s.seconds()))
+                    .append(String.format("sub-%05d.vtt", s.seq())).append('\n');
+        }
+        if (all) pl.append("#EXT-X-ENDLIST\n");
+        captionsPlaylist = pl.toString();
+        out.add(new String[] {"captions.m3u8", captionsPlaylist});
+        return out;
+    }
+
+    private static String vttTime(double seconds) {
+        long ms = Math.max(0, Math.round(seconds * 1000));
+        return String.format(java.util.Locale.ROOT, "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    }
+
+    private static String escape(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** The master playlist: the event/VOD video playlist with the captions as a WebVTT subtitle rendition. */
+    String master() {
+        String codecs = streams.hasVideo() ? "avc1.42c01f,mp4a.40.2" : "mp4a.40.2";
+        long bandwidth = (config.videoKbps() + config.audioKbps()) * 1100L;
+        return "#EXTM3U\n#EXT-X-VERSION:3\n"
+                + "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"Captions\",DEFAULT=YES,AUTOSELECT=YES,LANGUAGE=\"en\",URI=\"captions.m3u8\"\n"
+                + "#EXT-X-STREAM-INF:BANDWIDTH=" + bandwidth + ",CODECS=\"" + codecs + "\""
+                + (streams.hasVideo() ? ",RESOLUTION=" + config.width() + "x" + config.height() : "") + ",SUBTITLES=\"subs\"\n"
+                + "playback.m3u8\n";
     }
 
     static String playlist(List<Segment> all, int from, int targetDuration, boolean ended, boolean event) {
@@ -152,12 +229,18 @@ final class HlsStream extends Output {
     private void uploadPlaylists() {
         String live = livePlaylist;
         String event = eventPlaylist;
-        if (live != null) put(keyBase + "live.m3u8", live);
-        if (event != null) put(keyBase + "playback.m3u8", event);
+        if (live != null) put(keyBase + "live.m3u8", live, "application/vnd.apple.mpegurl");
+        if (event != null) put(keyBase + "playback.m3u8", event, "application/vnd.apple.mpegurl");
+        if (!masterStored && streams != null) {
+            put(keyBase + "index.m3u8", master(), "application/vnd.apple.mpegurl");
+            masterStored = true;
+        }
     }
 
-    private void put(String key, String text) {
-        retry(() -> store.put(key, Buffer.buffer(text), "application/vnd.apple.mpegurl").await(60, TimeUnit.SECONDS), key);
+    private boolean masterStored;
+
+    private void put(String key, String text, String type) {
+        retry(() -> store.put(key, Buffer.buffer(text), type).await(60, TimeUnit.SECONDS), key);
     }
 
     private void upload(String key, Path file, String type) {
@@ -197,7 +280,11 @@ final class HlsStream extends Output {
     void finish() throws Exception {
         if (segment != null) closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000));
         publish(true);
-        uploader.execute(this::uploadPlaylists);
+        List<String[]> subs = segments.isEmpty() ? List.of() : subtitles(segments.size(), true);
+        uploader.execute(() -> {
+            for (String[] sub : subs) put(keyBase + sub[0], sub[1], sub[0].endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "text/vtt");
+            uploadPlaylists();
+        });
         uploader.shutdown();
         uploader.awaitTermination(30, TimeUnit.MINUTES);
         if (segments.isEmpty()) {

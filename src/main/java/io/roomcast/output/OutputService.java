@@ -87,6 +87,13 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
     private final AtomicLong framesDropped = new AtomicLong();
     private final AtomicLong rtmpReconnects = new AtomicLong();
     private volatile java.util.function.Consumer<JsonObject> onTranscribe = j -> { };
+    private volatile java.util.function.BiFunction<String, Long, List<io.roomcast.transcribe.Caption>> captions =
+            (room, since) -> List.of();
+
+    /** Where HLS finds the room's live captions for its WebVTT rendition. */
+    public void captionsFrom(java.util.function.BiFunction<String, Long, List<io.roomcast.transcribe.Caption>> source) {
+        captions = source;
+    }
 
     /** Called with a recording (API shape) that finished and asked for {@code transcription.enabled}. */
     public void onRecordingToTranscribe(java.util.function.Consumer<JsonObject> c) {
@@ -563,7 +570,8 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         try {
             // The encoder's timeline starts when it is created on the media thread; HLS reads it from the group.
             h = new HlsStream(id, roomId, s.sessionId(), cfg, this::changed, store, settings.dataDir(), startUnixMillis,
-                    () -> emit(holder[0], "hls-playable", hlsJson(holder[0].toJson())), webhookUrl);
+                    () -> emit(holder[0], "hls-playable", hlsJson(holder[0].toJson())), webhookUrl,
+                    (room, since) -> captions.apply(room, since));
         } catch (IOException e) {
             throw new ApiException(500, "storage_error", "cannot prepare the local HLS folder");
         }
@@ -606,6 +614,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
                 .put("reason", m.getString("reason")).put("createdAt", m.getString("createdAt"))
                 .put("start", m.getString("start")).put("end", m.getString("end")).put("config", m.getJsonObject("config"))
                 .put("playbackHlsUrl", base + "playback.m3u8").put("livestreamUrl", base + "live.m3u8")
+                .put("masterPlaylistUrl", base + "index.m3u8")
                 .put("segments", m.getInteger("segments", 0));
     }
 
@@ -615,11 +624,17 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
      */
     public Future<Buffer> hlsFile(String id, String name) {
         JsonObject m = hlsRecords.get(id);
-        if (m == null || !name.matches("(live|playback)\\.m3u8|seg-\\d{5}\\.ts")) return Future.succeededFuture(null);
+        if (m == null || !name.matches("(live|playback|index|captions)\\.m3u8|seg-\\d{5}\\.ts|sub-\\d{5}\\.vtt")) {
+            return Future.succeededFuture(null);
+        }
         Output o = live.get(id);
         if (o instanceof HlsStream h && !h.finished()) {
             if (name.equals("live.m3u8") && h.livePlaylist != null) return Future.succeededFuture(Buffer.buffer(h.livePlaylist));
             if (name.equals("playback.m3u8") && h.eventPlaylist != null) return Future.succeededFuture(Buffer.buffer(h.eventPlaylist));
+            if (name.equals("index.m3u8") && h.streams != null) return Future.succeededFuture(Buffer.buffer(h.master()));
+            if (name.equals("captions.m3u8") && h.captionsPlaylist != null) return Future.succeededFuture(Buffer.buffer(h.captionsPlaylist));
+            String sub = h.subtitleFiles.get(name);
+            if (sub != null) return Future.succeededFuture(Buffer.buffer(sub));
             if (name.endsWith(".m3u8")) return Future.succeededFuture(null);
             Path local = h.localSegment(name);
             if (local != null) {

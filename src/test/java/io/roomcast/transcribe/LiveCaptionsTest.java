@@ -208,4 +208,50 @@ class LiveCaptionsTest {
         assertEquals(401, api.as(null).get("/v2/rooms/" + room + "/captions?token=forged").status());
         assertEquals(403, api.as(null).get("/v2/rooms/" + room + "/captions?token=" + Tokens.forRoom(empty)).status());
     }
+
+    /**
+     * With HLS running, the captions are a WebVTT subtitle rendition of the master playlist: the
+     * subtitle segments hold the spoken words, timed against the video segments.
+     */
+    @Test
+    void captionsBecomeAWebVttRenditionOfTheHlsStream() throws Exception {
+        String room = roomWith("vic", "301");
+        api.post("/v2/transcription/start", new JsonObject().put("roomId", room));
+        JsonObject hls = api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "audio-only")).json();
+        Wav speech = Wav.read(Wav.speech("s02.wav"));
+        try (RtpSender audio = RtpSender.opus(node.rtpPort(), 301, 111)) {
+            short[] padded = new short[speech.samples.length + 2 * speech.sampleRate];
+            System.arraycopy(speech.samples, 0, padded, speech.sampleRate, speech.samples.length);
+            audio.startSamples(padded, speech.sampleRate);
+            audio.join();
+        }
+        Thread.sleep(1500);
+        api.post("/v2/hls/end", new JsonObject().put("roomId", room));
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!"stopped".equals(api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0).getString("status"))
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        api.post("/v2/transcription/end", new JsonObject().put("roomId", room));
+        String base = "/v2/hls/" + hls.getString("id") + "/";
+        String master = api.get(base + "index.m3u8").body();
+        assertTrue(master.contains("#EXT-X-MEDIA:TYPE=SUBTITLES") && master.contains("URI=\"captions.m3u8\"")
+                && master.contains("SUBTITLES=\"subs\""), master);
+        String subs = api.get(base + "captions.m3u8").body();
+        assertTrue(subs.contains("#EXT-X-ENDLIST"), subs);
+        java.util.LinkedHashSet<String> cues = new java.util.LinkedHashSet<>();
+        int segments = 0;
+        for (String line : subs.split("\n")) {
+            if (!line.startsWith("sub-")) continue;
+            segments++;
+            String vtt = api.get(base + line).body();
+            assertTrue(vtt.startsWith("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000"), vtt);
+            for (String cue : vtt.split("\n")) if (cue.startsWith("<v VIC>")) cues.add(cue.substring(7));
+        }
+        String video = api.get(base + "playback.m3u8").body();
+        assertEquals(video.split("#EXTINF").length - 1, segments, "one subtitle segment per media segment");
+        // A cue spanning two segments is in both: each counted once.
+        String heard = String.join(" ", cues);
+        assertTrue(Wer.rate(Wer.reference("s02.wav"), heard) <= 0.3, "the captions are in the subtitle track: " + heard);
+    }
 }
