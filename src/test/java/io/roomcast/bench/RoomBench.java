@@ -1,0 +1,220 @@
+package io.roomcast.bench;
+
+import io.roomcast.api.TokenMinter;
+import io.roomcast.support.Api;
+import io.roomcast.support.JarProcess;
+import io.roomcast.support.RtpCapture;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The cost of whole rooms: the built jar in its own process; N rooms of P participants, each
+ * sending VP8 640x360@25 + Opus speech as real RTP replayed from memory (a sender that costs almost
+ * nothing); every room records, runs HLS, pushes RTMP to a local receiver (FFmpeg's listen mode,
+ * packets read, not decoded) and runs live captions. Reports the node's CPU cores per room over the
+ * steady part (from /proc), peak RSS, ingest-to-HLS latency, dropped pictures and packets, and the
+ * recording's length error. {@code mvn -B -Pbench verify -Dit.test=RoomBench -Dbench.rooms=1
+ * -Dbench.participants=3 -Dbench.seconds=60 -Dbench.preset=grid-720p}; JSON in target/bench/.
+ */
+class RoomBench {
+    static final int ROOMS = Integer.getInteger("bench.rooms", 1);
+    static final int PARTICIPANTS = Integer.getInteger("bench.participants", 3);
+    static final int SECONDS = IngestBench.SECONDS; // bench.seconds, default 30
+    static final String PRESET = System.getProperty("bench.preset", "grid-720p");
+    static final boolean CAPTIONS = Boolean.parseBoolean(System.getProperty("bench.captions", "true"));
+
+    @TempDir
+    Path work;
+
+    /** An RTMP server that only counts what it receives (no decoding, so it costs little). */
+    static final class Receiver implements AutoCloseable {
+        final AtomicLong packets = new AtomicLong();
+        final Thread thread;
+        volatile boolean stop;
+
+        Receiver(int port) {
+            thread = new Thread(() -> {
+                try (FFmpegFrameGrabber g = new FFmpegFrameGrabber("rtmp://127.0.0.1:" + port + "/live/bench")) {
+                    g.setFormat("flv");
+                    g.setOption("listen", "1");
+                    g.setOption("rw_timeout", "120000000");
+                    g.startUnsafe(false);
+                    while (!stop && g.grabPacket() != null) packets.incrementAndGet();
+                } catch (Exception e) {
+                    if (!stop) System.out.println("RTMP receiver: " + e);
+                }
+            }, "bench-rtmp-" + port);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join(5000);
+        }
+    }
+
+    @Test
+    void roomsWithAllOutputs() throws Exception {
+        List<byte[]> audio = IngestBench.capture(false, 0x5000);
+        List<byte[]> video = IngestBench.capture(true, 0x5001);
+        List<List<byte[]>> tracks = new ArrayList<>();
+        List<Integer> rates = new ArrayList<>();
+        Map<String, String> env = new HashMap<>();
+        env.put("ROOMCAST_HTTP_PORT", Integer.toString(JarProcess.freePort()));
+        env.put("ROOMCAST_S3_PORT", Integer.toString(JarProcess.freePort()));
+        env.put("ROOMCAST_RTP_PORT", Integer.toString(JarProcess.freePort()));
+        env.put("ROOMCAST_DATA_DIR", work.resolve("data").toString());
+        env.put("ROOMCAST_JWT_SECRET", IngestBench.SECRET);
+        List<Receiver> receivers = new ArrayList<>();
+        try (JarProcess node = JarProcess.start(work, env)) {
+            long pid = node.pid();
+            Api api = new Api(node.httpPort, TokenMinter.mint(IngestBench.SECRET, "bench", null, 3600));
+            Thread.sleep(3000);
+            long idle0 = IngestBench.cpuTicks(pid);
+            long idleT0 = System.nanoTime();
+            Thread.sleep(5_000);
+            double idleCores = (IngestBench.cpuTicks(pid) - idle0) / 100.0 / ((System.nanoTime() - idleT0) / 1e9);
+
+            List<String> rooms = new ArrayList<>();
+            for (int r = 0; r < ROOMS; r++) {
+                String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+                rooms.add(room);
+                for (int p = 0; p < PARTICIPANTS; p++) {
+                    long a = 0x6000 + 256L * r + 2 * p;
+                    api.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "p" + p)
+                            .put("name", "Participant " + p).put("tracks", new JsonArray()
+                                    .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", a).put("payloadType", 111))
+                                    .add(new JsonObject().put("kind", "video").put("codec", "vp8").put("ssrc", a + 1).put("payloadType", 96))));
+                    tracks.add(IngestBench.withSsrc(audio, a));
+                    rates.add(48000);
+                    tracks.add(IngestBench.withSsrc(video, a + 1));
+                    rates.add(90000);
+                }
+            }
+            Map<String, String> recordings = new HashMap<>();
+            Map<String, String> hls = new HashMap<>();
+            Map<String, Long> recordingStartNanos = new HashMap<>();
+            for (String room : rooms) {
+                int port = JarProcess.freePort();
+                receivers.add(new Receiver(port));
+                if (CAPTIONS) api.post("/v2/transcription/start", new JsonObject().put("roomId", room));
+                recordings.put(room, api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", PRESET))
+                        .json().getString("id"));
+                recordingStartNanos.put(room, System.nanoTime());
+                hls.put(room, api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", PRESET)).json().getString("id"));
+                api.post("/v2/livestreams/start", new JsonObject().put("roomId", room).put("preset", PRESET)
+                        .put("outputs", new JsonArray().add(new JsonObject().put("url", "rtmp://127.0.0.1:" + port + "/live/bench"))));
+            }
+
+            // Ingest-to-HLS: when each segment is first listed, against its PROGRAM-DATE-TIME (when its first frame arrived).
+            Map<String, Double> hlsLatency = new ConcurrentHashMap<>();
+            long[] window = new long[4];
+            long[] peakRss = new long[1];
+            Thread sampler = new Thread(() -> {
+                try {
+                    long deadline = System.currentTimeMillis() + SECONDS * 1000L - 2000;
+                    long warm = System.currentTimeMillis() + 10_000;
+                    while (System.currentTimeMillis() < deadline) {
+                        if (window[1] == 0 && System.currentTimeMillis() >= warm) {
+                            window[0] = IngestBench.cpuTicks(pid);
+                            window[1] = System.nanoTime();
+                        }
+                        peakRss[0] = Math.max(peakRss[0], IngestBench.rssKb(pid));
+                        String room = rooms.get(0);
+                        String pl = api.get("/v2/hls/" + hls.get(room) + "/live.m3u8").body();
+                        String pdt = null;
+                        for (String line : pl.split("\n")) {
+                            if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) pdt = line.substring(25);
+                            if (line.startsWith("seg-") && pdt != null && !hlsLatency.containsKey(line)) {
+                                hlsLatency.put(line, (System.currentTimeMillis() - Instant.parse(pdt).toEpochMilli()) / 1000.0);
+                            }
+                        }
+                        Thread.sleep(100);
+                    }
+                    window[2] = IngestBench.cpuTicks(pid);
+                    window[3] = System.nanoTime();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            sampler.start();
+            long senderCpu = RtpCapture.replay(Integer.parseInt(env.get("ROOMCAST_RTP_PORT")), tracks, rates);
+            sampler.join();
+            double busyCores = (window[2] - window[0]) / 100.0 / ((window[3] - window[1]) / 1e9);
+            String metricsBefore = api.get("/metrics").body();
+
+            JsonArray recordingErrors = new JsonArray();
+            for (String room : rooms) {
+                api.post("/v2/livestreams/end", new JsonObject().put("roomId", room));
+                api.post("/v2/hls/end", new JsonObject().put("roomId", room));
+                api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+                double expected = (System.nanoTime() - recordingStartNanos.get(room)) / 1e9;
+                if (CAPTIONS) api.post("/v2/transcription/end", new JsonObject().put("roomId", room));
+                JsonObject rec = null;
+                long deadline = System.currentTimeMillis() + 120_000;
+                while (System.currentTimeMillis() < deadline) {
+                    rec = api.get("/v2/recordings/" + recordings.get(room)).json();
+                    if ("stopped".equals(rec.getString("status")) || "failed".equals(rec.getString("status"))) break;
+                    Thread.sleep(250);
+                }
+                double duration = rec.getJsonObject("file").getJsonObject("meta").getDouble("duration");
+                recordingErrors.add(IngestBench.round(duration - expected));
+            }
+            List<Double> lat = new ArrayList<>(hlsLatency.values());
+            lat.sort(null);
+            JsonArray livestreams = api.get("/v2/livestreams").json().getJsonArray("data");
+            long rtmpDropped = 0;
+            for (Object o : livestreams) {
+                for (Object d : ((JsonObject) o).getJsonArray("outputs")) rtmpDropped += ((JsonObject) d).getLong("packetsDropped");
+            }
+            JsonObject result = new JsonObject()
+                    .put("rooms", ROOMS).put("participantsPerRoom", PARTICIPANTS).put("seconds", SECONDS).put("preset", PRESET)
+                    .put("outputs", "recording + HLS + RTMP" + (CAPTIONS ? " + live captions" : ""))
+                    .put("nodeIdleCores", IngestBench.round(idleCores))
+                    .put("nodeBusyCores", IngestBench.round(busyCores))
+                    .put("coresPerRoom", IngestBench.round((busyCores - idleCores) / ROOMS))
+                    .put("senderCores", IngestBench.round(senderCpu / 1e9 / SECONDS))
+                    .put("peakRssMb", peakRss[0] / 1024)
+                    .put("hlsLatencySeconds", new JsonObject().put("segments", lat.size())
+                            .put("p50", lat.isEmpty() ? null : lat.get(lat.size() / 2))
+                            .put("max", lat.isEmpty() ? null : lat.get(lat.size() - 1)))
+                    .put("recordingLengthErrorSeconds", recordingErrors)
+                    .put("picturesDropped", metric(metricsBefore, "roomcast_encode_frames_dropped_total"))
+                    .put("picturesEncoded", metric(metricsBefore, "roomcast_encode_frames_total"))
+                    .put("rtmpPacketsReceived", receivers.stream().mapToLong(r -> r.packets.get()).sum())
+                    .put("rtmpPacketsDroppedInNode", rtmpDropped)
+                    .put("asrAudioSeconds", metric(metricsBefore, "roomcast_asr_audio_seconds_total"))
+                    .put("asrBusySeconds", metric(metricsBefore, "roomcast_asr_busy_seconds_total"));
+            Path out = Path.of("target", "bench");
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("rooms-" + ROOMS + "x" + PARTICIPANTS + "-" + PRESET + ".json"), result.encodePrettily());
+            System.out.println("ROOM BENCH " + result.encode());
+            node.terminate();
+        } finally {
+            for (Receiver r : receivers) r.close();
+        }
+    }
+
+    static double metric(String prometheus, String name) {
+        double sum = 0;
+        for (String line : prometheus.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        return sum;
+    }
+}
