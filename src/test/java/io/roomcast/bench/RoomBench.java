@@ -51,7 +51,7 @@ class RoomBench {
                     g.setFormat("flv");
                     g.setOption("listen", "1");
                     g.setOption("rw_timeout", "120000000");
-                    g.startUnsafe(false);
+                    g.start();
                     while (!stop && g.grabPacket() != null) packets.incrementAndGet();
                 } catch (Exception e) {
                     if (!stop) System.out.println("RTMP receiver: " + e);
@@ -70,7 +70,8 @@ class RoomBench {
 
     @Test
     void roomsWithAllOutputs() throws Exception {
-        List<byte[]> audio = IngestBench.capture(false, 0x5000);
+        List<List<byte[]>> voices = new ArrayList<>();
+        for (int p = 0; p < PARTICIPANTS; p++) voices.add(turnTaking(p));
         List<byte[]> video = IngestBench.capture(true, 0x5001);
         List<List<byte[]>> tracks = new ArrayList<>();
         List<Integer> rates = new ArrayList<>();
@@ -80,6 +81,7 @@ class RoomBench {
         env.put("ROOMCAST_RTP_PORT", Integer.toString(JarProcess.freePort()));
         env.put("ROOMCAST_DATA_DIR", work.resolve("data").toString());
         env.put("ROOMCAST_JWT_SECRET", IngestBench.SECRET);
+        env.put("ROOMCAST_MODELS_DIR", Path.of("models").toAbsolutePath().toString());
         List<Receiver> receivers = new ArrayList<>();
         try (JarProcess node = JarProcess.start(work, env)) {
             long pid = node.pid();
@@ -100,7 +102,7 @@ class RoomBench {
                             .put("name", "Participant " + p).put("tracks", new JsonArray()
                                     .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", a).put("payloadType", 111))
                                     .add(new JsonObject().put("kind", "video").put("codec", "vp8").put("ssrc", a + 1).put("payloadType", 96))));
-                    tracks.add(IngestBench.withSsrc(audio, a));
+                    tracks.add(IngestBench.withSsrc(voices.get(p), a));
                     rates.add(48000);
                     tracks.add(IngestBench.withSsrc(video, a + 1));
                     rates.add(90000);
@@ -112,7 +114,10 @@ class RoomBench {
             for (String room : rooms) {
                 int port = JarProcess.freePort();
                 receivers.add(new Receiver(port));
-                if (CAPTIONS) api.post("/v2/transcription/start", new JsonObject().put("roomId", room));
+                if (CAPTIONS) {
+                    Api.Response t = api.post("/v2/transcription/start", new JsonObject().put("roomId", room));
+                    if (t.status() != 200) throw new AssertionError("captions did not start: " + t.body());
+                }
                 recordings.put(room, api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", PRESET))
                         .json().getString("id"));
                 recordingStartNanos.put(room, System.nanoTime());
@@ -125,6 +130,7 @@ class RoomBench {
             Map<String, Double> hlsLatency = new ConcurrentHashMap<>();
             long[] window = new long[4];
             long[] peakRss = new long[1];
+            List<Map<String, Long>> threads = new ArrayList<>(List.of(Map.of(), Map.of()));
             Thread sampler = new Thread(() -> {
                 try {
                     long deadline = System.currentTimeMillis() + SECONDS * 1000L - 2000;
@@ -133,6 +139,7 @@ class RoomBench {
                         if (window[1] == 0 && System.currentTimeMillis() >= warm) {
                             window[0] = IngestBench.cpuTicks(pid);
                             window[1] = System.nanoTime();
+                            threads.set(0, IngestBench.threadTicks(pid));
                         }
                         peakRss[0] = Math.max(peakRss[0], IngestBench.rssKb(pid));
                         String room = rooms.get(0);
@@ -148,6 +155,7 @@ class RoomBench {
                     }
                     window[2] = IngestBench.cpuTicks(pid);
                     window[3] = System.nanoTime();
+                    threads.set(1, IngestBench.threadTicks(pid));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -185,11 +193,13 @@ class RoomBench {
             JsonObject result = new JsonObject()
                     .put("rooms", ROOMS).put("participantsPerRoom", PARTICIPANTS).put("seconds", SECONDS).put("preset", PRESET)
                     .put("outputs", "recording + HLS + RTMP" + (CAPTIONS ? " + live captions" : ""))
+                    .put("audio", "speech in turns of " + TURN_SECONDS + " s, one participant at a time")
                     .put("nodeIdleCores", IngestBench.round(idleCores))
                     .put("nodeBusyCores", IngestBench.round(busyCores))
                     .put("coresPerRoom", IngestBench.round((busyCores - idleCores) / ROOMS))
                     .put("senderCores", IngestBench.round(senderCpu / 1e9 / SECONDS))
                     .put("peakRssMb", peakRss[0] / 1024)
+                    .put("threadCores", IngestBench.threadCores(threads.get(0), threads.get(1), (window[3] - window[1]) / 1e9))
                     .put("hlsLatencySeconds", new JsonObject().put("segments", lat.size())
                             .put("p50", lat.isEmpty() ? null : lat.get(lat.size() / 2))
                             .put("max", lat.isEmpty() ? null : lat.get(lat.size() - 1)))
@@ -198,6 +208,7 @@ class RoomBench {
                     .put("picturesEncoded", metric(metricsBefore, "roomcast_encode_frames_total"))
                     .put("rtmpPacketsReceived", receivers.stream().mapToLong(r -> r.packets.get()).sum())
                     .put("rtmpPacketsDroppedInNode", rtmpDropped)
+                    .put("livestreams", livestreams)
                     .put("asrAudioSeconds", metric(metricsBefore, "roomcast_asr_audio_seconds_total"))
                     .put("asrBusySeconds", metric(metricsBefore, "roomcast_asr_busy_seconds_total"));
             Path out = Path.of("target", "bench");
@@ -209,6 +220,29 @@ class RoomBench {
             for (Receiver r : receivers) r.close();
         }
     }
+
+    /**
+     * A meeting's audio: speech (s25, looped) for participant {@code p} only in its turns of
+     * {@value #TURN_SECONDS} s, one speaker at a time, quiet otherwise.
+     */
+    static List<byte[]> turnTaking(int p) throws Exception {
+        io.roomcast.support.Wav speech = io.roomcast.support.Wav.read(io.roomcast.support.Wav.speech("s25.wav"));
+        int rate = speech.sampleRate;
+        short[] samples = new short[rate * SECONDS];
+        for (int i = 0; i < samples.length; i++) {
+            int turn = i / (rate * TURN_SECONDS);
+            if (turn % PARTICIPANTS == p) samples[i] = speech.samples[i % speech.samples.length];
+        }
+        try (RtpCapture cap = new RtpCapture();
+             io.roomcast.support.RtpSender s = io.roomcast.support.RtpSender.opus(cap.port(), 0x5000 + p, 111).unpaced()) {
+            s.startSamples(samples, rate);
+            s.join();
+            Thread.sleep(300);
+            return cap.packets();
+        }
+    }
+
+    static final int TURN_SECONDS = 5;
 
     static double metric(String prometheus, String name) {
         double sum = 0;
