@@ -85,6 +85,7 @@ class PostCallTest {
             assertEquals("completed", job.getString("status"), job.encode());
             assertEquals(recId, job.getString("recordingId"));
             assertEquals("participants", job.getString("source"));
+            System.out.println("POST-CALL JOB " + job.encode());
             JsonObject paths = api.get("/v2/transcriptions/" + job.getString("id")).json().getJsonObject("transcriptionFilePaths");
             for (String f : List.of("json", "txt", "srt", "vtt")) {
                 assertTrue(paths.getString(f).endsWith(job.getString("id") + "." + f), paths.encode());
