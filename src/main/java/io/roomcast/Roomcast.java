@@ -117,6 +117,7 @@ public final class Roomcast implements AutoCloseable {
                 config.lng("outputs.rtmpConnectTimeoutMs"), config.integer("limits.maxOutputsPerRoom"),
                 config.integer("limits.maxOutputsPerNode"), config.integer("limits.maxRtmpDestinations")), registry);
         ingest.addSink(outputs);
+        LOG.info(() -> "video encoder for outputs: " + videoEncoder(config.str("outputs.videoEncoder")));
         outputs.captionsFrom(transcription::captions);
         postCall = new io.roomcast.transcribe.PostCallService(rooms, events, store, transcription, outputs::recording,
                 a -> outputs.recordings(a[0], a[1]), config.dataDir().resolve("postcall"),
