@@ -121,7 +121,8 @@ public final class Roomcast implements AutoCloseable {
         outputs.captionsFrom(transcription::captions);
         postCall = new io.roomcast.transcribe.PostCallService(rooms, events, store, transcription, outputs::recording,
                 a -> outputs.recordings(a[0], a[1]), config.dataDir().resolve("postcall"),
-                config.integer("postCall.concurrency"), config.integer("postCall.maxQueued"), registry);
+                config.integer("postCall.concurrency"), config.integer("postCall.filesInParallel"),
+                config.integer("postCall.maxQueued"), registry);
         outputs.onRecordingToTranscribe(rec -> postCall.create(rec.getString("id"), null, null, null, null));
         rooms.load().await(120, TimeUnit.SECONDS);
         outputs.load().await(120, TimeUnit.SECONDS);

@@ -560,18 +560,28 @@ public final class ApiServer {
         return roomId;
     }
 
-    private Future<JsonObject> listRecordings(RoutingContext ctx) {
+    /** A page of a list filtered by {@code ?roomId=} (checked like any room access) and {@code ?sessionId=}. */
+    private Future<JsonObject> listByRoomAndSession(RoutingContext ctx, java.util.function.BiFunction<String, String, List<JsonObject>> list) {
         Requests.Page page = requests.page(ctx);
         String roomId = roomFilter(ctx);
         String sessionId = ctx.request().getParam("sessionId");
         if (sessionId != null) Requests.checkId("sessionId", sessionId);
-        return Future.succeededFuture(page.of(outputs.recordings(roomId, sessionId), j -> j));
+        return Future.succeededFuture(page.of(list.apply(roomId, sessionId), j -> j));
+    }
+
+    /** One item by the {@code :id} of the path, if the token may see its room. */
+    private Future<JsonObject> getById(RoutingContext ctx, Function<String, JsonObject> get) {
+        JsonObject item = get.apply(Requests.checkId("id", ctx.pathParam("id")));
+        checkRoomAccess(ctx, item.getString("roomId"));
+        return Future.succeededFuture(item);
+    }
+
+    private Future<JsonObject> listRecordings(RoutingContext ctx) {
+        return listByRoomAndSession(ctx, outputs::recordings);
     }
 
     private Future<JsonObject> getRecording(RoutingContext ctx) {
-        JsonObject rec = outputs.recording(Requests.checkId("id", ctx.pathParam("id")));
-        checkRoomAccess(ctx, rec.getString("roomId"));
-        return Future.succeededFuture(rec);
+        return getById(ctx, outputs::recording);
     }
 
     private Future<JsonObject> startLivestream(RoutingContext ctx) {
@@ -685,17 +695,11 @@ public final class ApiServer {
     }
 
     private Future<JsonObject> listTranscriptions(RoutingContext ctx) {
-        Requests.Page page = requests.page(ctx);
-        String roomId = roomFilter(ctx);
-        String sessionId = ctx.request().getParam("sessionId");
-        if (sessionId != null) Requests.checkId("sessionId", sessionId);
-        return Future.succeededFuture(page.of(postCall.list(roomId, sessionId), j -> j));
+        return listByRoomAndSession(ctx, postCall::list);
     }
 
     private Future<JsonObject> getTranscription(RoutingContext ctx) {
-        JsonObject job = postCall.get(Requests.checkId("id", ctx.pathParam("id")));
-        checkRoomAccess(ctx, job.getString("roomId"));
-        return Future.succeededFuture(job);
+        return getById(ctx, postCall::get);
     }
 
     private void downloadTranscription(RoutingContext ctx) {

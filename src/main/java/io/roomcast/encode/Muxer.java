@@ -171,23 +171,31 @@ public final class Muxer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (ctx == null) return;
+        AVFormatContext c = ctx;
+        ctx = null;
+        AVPacket p = pkt;
+        pkt = null;
+        finish(c, p, headerWritten, ioOpen, "the stream");
+    }
+
+    /**
+     * The end of an output context: trailer (when the header was written), the file or connection
+     * closed, context and packet freed, an error from the trailer thrown after everything is freed.
+     */
+    static void finish(AVFormatContext c, AVPacket p, boolean headerWritten, boolean ioOpen, String what) throws IOException {
         int r = 0;
         try {
-            if (headerWritten) r = av_write_trailer(ctx);
+            if (headerWritten) r = av_write_trailer(c);
         } finally {
             if (ioOpen) {
-                AVIOContext pb = ctx.pb();
+                AVIOContext pb = c.pb();
                 avio_closep(pb);
-                ctx.pb(null);
+                c.pb(null);
             }
-            avformat_free_context(ctx);
-            ctx = null;
-            if (pkt != null) {
-                av_packet_free(pkt);
-                pkt = null;
-            }
+            avformat_free_context(c);
+            if (p != null) av_packet_free(p);
         }
-        if (r < 0) throw new IOException("finishing the stream failed: " + error(r));
+        if (r < 0) throw new IOException("finishing " + what + " failed: " + error(r));
     }
 
     static String error(int code) {

@@ -16,17 +16,13 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_INPUT_BUFFER_PADDING_SIZE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avformat.AVIO_FLAG_WRITE;
 import static org.bytedeco.ffmpeg.global.avformat.av_write_frame;
-import static org.bytedeco.ffmpeg.global.avformat.av_write_trailer;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_output_context2;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_free_context;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_new_stream;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_write_header;
-import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
 import static org.bytedeco.ffmpeg.global.avformat.avio_open2;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
@@ -110,24 +106,14 @@ public final class OpusFileWriter implements AutoCloseable {
         return packets;
     }
 
+    /** Finishes the file and frees everything, once (the stream's extradata goes with the context). */
     @Override
     public void close() throws IOException {
         if (ctx == null) return;
-        int r = 0;
-        try {
-            if (headerWritten) r = av_write_trailer(ctx);
-        } finally {
-            if (ioOpen) {
-                avio_closep(ctx.pb());
-                ctx.pb(null);
-            }
-            avformat_free_context(ctx); // frees the stream's extradata too
-            ctx = null;
-            if (pkt != null) {
-                av_packet_free(pkt);
-                pkt = null;
-            }
-        }
-        if (r < 0) throw new IOException("finishing the WebM file failed: " + Muxer.error(r));
+        AVFormatContext c = ctx;
+        ctx = null;
+        AVPacket p = pkt;
+        pkt = null;
+        Muxer.finish(c, p, headerWritten, ioOpen, "the WebM file");
     }
 }

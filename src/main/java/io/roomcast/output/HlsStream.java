@@ -4,6 +4,7 @@ import io.roomcast.encode.Muxer;
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
 import io.roomcast.storage.ObjectStore;
+import io.roomcast.storage.Retry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
@@ -240,34 +241,11 @@ final class HlsStream extends Output {
     private boolean masterStored;
 
     private void put(String key, String text, String type) {
-        retry(() -> store.put(key, Buffer.buffer(text), type).await(60, TimeUnit.SECONDS), key);
+        Retry.untilDone("HLS " + id + ": " + key, () -> store.put(key, Buffer.buffer(text), type).await(60, TimeUnit.SECONDS));
     }
 
     private void upload(String key, Path file, String type) {
-        retry(() -> store.put(key, Buffer.buffer(Files.readAllBytes(file)), type).await(60, TimeUnit.SECONDS), key);
-    }
-
-    private interface Attempt {
-        void run() throws Exception;
-    }
-
-    private void retry(Attempt a, String key) {
-        long backoff = 500;
-        while (true) {
-            try {
-                a.run();
-                return;
-            } catch (Exception e) {
-                LOG.warning("HLS " + id + ": " + key + " not stored yet (" + e.getMessage() + "); retrying");
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 10_000);
-            }
-        }
+        Retry.untilDone("HLS " + id + ": " + key, () -> store.put(key, Buffer.buffer(Files.readAllBytes(file)), type).await(60, TimeUnit.SECONDS));
     }
 
     /** The local file of a segment while the stream runs, else null (then the store serves it). */

@@ -5,6 +5,7 @@ import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
 import io.roomcast.encode.Remux;
 import io.roomcast.storage.ObjectStore;
+import io.roomcast.storage.Retry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
@@ -159,29 +160,20 @@ final class Recording extends Output {
     }
 
     private void uploadPart(int n, long from, int length) {
-        long backoff = 500;
-        while (true) {
+        boolean done = Retry.untilDone("recording " + id + ": part " + n, () -> {
+            byte[] bytes = new byte[length];
+            try (RandomAccessFile f = new RandomAccessFile(local.toFile(), "r")) {
+                f.seek(from);
+                f.readFully(bytes);
+            }
             try {
-                byte[] bytes = new byte[length];
-                try (RandomAccessFile f = new RandomAccessFile(local.toFile(), "r")) {
-                    f.seek(from);
-                    f.readFully(bytes);
-                }
                 store.put(partKey(keyBase, n), Buffer.buffer(bytes), "application/octet-stream").await(60, TimeUnit.SECONDS);
-                bytesUploaded.addAndGet(length);
-                return;
             } catch (Exception e) {
                 uploadFailures.incrementAndGet();
-                LOG.warning("recording " + id + ": part " + n + " not uploaded yet (" + e.getMessage() + "); retrying");
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 10_000);
+                throw e;
             }
-        }
+        });
+        if (done) bytesUploaded.addAndGet(length);
     }
 
     static String partKey(String keyBase, int n) {

@@ -55,10 +55,12 @@ public final class PostCallService {
     private final AtomicLong audioMillis = new AtomicLong();
     private final AtomicLong busyMillis = new AtomicLong();
     private volatile boolean closing;
+    private final int filesInParallel;
 
     public PostCallService(RoomService rooms, Events events, ObjectStore store, TranscriptionService live,
                            Function<String, JsonObject> recordingById, Function<String[], List<JsonObject>> recordingsOfSession,
-                           Path workDir, int concurrency, int maxQueued, MeterRegistry registry) {
+                           Path workDir, int concurrency, int filesInParallel, int maxQueued, MeterRegistry registry) {
+        this.filesInParallel = Math.max(1, filesInParallel);
         this.rooms = rooms;
         this.events = events;
         this.store = store;
@@ -170,14 +172,31 @@ public final class PostCallService {
             String source;
             if (voices != null && !voices.isEmpty()) {
                 source = "participants";
-                for (int i = 0; i < voices.size(); i++) {
-                    JsonObject v = voices.getJsonObject(i);
-                    String pid = v.getString("participantId");
-                    Path f = fetch(v.getString("filePath"), dir.resolve(pid + ".webm"));
-                    FileTranscriber.Result r = new FileTranscriber(model, pid, names.getOrDefault(pid, pid)).transcribe(f);
-                    segments.addAll(r.segments());
-                    audio += r.audioSeconds();
-                    fed += r.fedSeconds();
+                // Participants' files are independent: up to filesInParallel at once, each file's
+                // recognizer created, fed and closed on the one thread that transcribes it.
+                List<java.util.concurrent.Future<FileTranscriber.Result>> results = new ArrayList<>();
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                        Math.min(filesInParallel, voices.size()), r -> {
+                            Thread t = new Thread(r, "roomcast-postcall-file");
+                            t.setDaemon(true);
+                            return t;
+                        });
+                try {
+                    for (int i = 0; i < voices.size(); i++) {
+                        JsonObject v = voices.getJsonObject(i);
+                        String pid = v.getString("participantId");
+                        Path f = fetch(v.getString("filePath"), dir.resolve(pid + ".webm"));
+                        String name = names.getOrDefault(pid, pid);
+                        results.add(pool.submit(() -> new FileTranscriber(model, pid, name).transcribe(f)));
+                    }
+                    for (var fr : results) {
+                        FileTranscriber.Result r = fr.get();
+                        segments.addAll(r.segments());
+                        audio += r.audioSeconds();
+                        fed += r.fedSeconds();
+                    }
+                } finally {
+                    pool.shutdownNow();
                 }
             } else {
                 source = "composite";
