@@ -93,19 +93,29 @@ final class FileTranscriber {
             fedSamples = 0;
             fedOffset = at;
         }
-        byte[] bytes = new byte[pcm.length * 2];
-        for (int i = 0; i < pcm.length; i++) {
-            bytes[2 * i] = (byte) pcm[i];
-            bytes[2 * i + 1] = (byte) (pcm[i] >> 8);
+        for (short v : pcm) {
+            chunk[chunkBytes++] = (byte) v;
+            chunk[chunkBytes++] = (byte) (v >> 8);
+            if (chunkBytes == chunk.length) feedChunk();
         }
         fedSamples += pcm.length;
         totalFed += pcm.length / (double) RATE;
-        if (recognizer.acceptWaveForm(bytes, bytes.length)) add(recognizer.getResult());
+    }
+
+    /** Vosk is fed in 0.25 s chunks: far fewer calls than one per 20 ms decoded frame, for the same words. */
+    private final byte[] chunk = new byte[RATE / 4 * 2];
+    private int chunkBytes;
+
+    private void feedChunk() {
+        if (chunkBytes == 0) return;
+        if (recognizer.acceptWaveForm(chunk, chunkBytes)) add(recognizer.getResult());
+        chunkBytes = 0;
     }
 
     /** Ends the current utterance and the recognizer (the next audio starts a fresh one at its own time). */
     private void flush() {
         if (recognizer == null) return;
+        feedChunk();
         add(recognizer.getFinalResult());
         recognizer.close();
         recognizer = null;
