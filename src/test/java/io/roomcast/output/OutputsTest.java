@@ -444,4 +444,48 @@ class OutputsTest {
         means.sort(null);
         return means.get(means.size() / 2);
     }
+
+    /** A participant drops for 3 s and comes back: the recording and HLS carry on, one file, no gap. */
+    @Test
+    void aParticipantDroppingForSecondsNeverEndsAnOutput() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            join(api, room, "fay", 501, 502, "vp8");
+            String rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                    .json().getString("id");
+            String hls = api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                    .json().getString("id");
+            long t0 = System.nanoTime();
+            for (int round = 0; round < 2; round++) {
+                try (RtpSender a = RtpSender.opus(node.rtpPort(), 501, 111);
+                     RtpSender v = RtpSender.video(node.rtpPort(), 502, 96, "vp8", 640, 360).talkingHead()) {
+                    a.startTestSignal(4);
+                    v.startTestSignal(4);
+                    a.join();
+                    v.join();
+                }
+                if (round == 0) {
+                    Thread.sleep(3000); // gone: no packets at all
+                    assertEquals("started", api.get("/v2/recordings/" + rec).json().getString("status"));
+                }
+            }
+            api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+            api.post("/v2/hls/end", new JsonObject().put("roomId", room));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            JsonObject done = waitFor(api, "/v2/recordings/" + rec, "status", "stopped", 30_000);
+            Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("d.mp4")).toString());
+            assertTrue(Math.abs(p.seconds() - seconds) < 1.0, p.seconds() + " s of " + seconds);
+            assertTrue(p.videoFrames() >= (p.seconds() - 0.5) * 25, "pictures all along, the gap included: " + p);
+            long deadline = System.currentTimeMillis() + 15_000;
+            JsonObject h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
+            while (!"stopped".equals(h.getString("status")) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+                h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
+            }
+            assertEquals(hls, h.getString("id"));
+            assertEquals("stopped", h.getString("status"));
+            assertTrue(h.getInteger("segments") >= (int) (seconds / 2) - 1, "segments all along: " + h.encode());
+        }
+    }
 }
