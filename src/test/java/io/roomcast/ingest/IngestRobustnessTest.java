@@ -16,13 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.SocketTimeoutException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -198,66 +193,11 @@ class IngestRobustnessTest {
         assertEquals(1, stats(room, "pli", "video").getLong("framesDropped"));
     }
 
-    /** A relay between sender and node that drops 5 %, reorders 2 % and delays up to 30 ms. */
-    static final class LossyRelay implements AutoCloseable {
-        final DatagramSocket in = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-        final DatagramSocket out = new DatagramSocket();
-        final AtomicBoolean running = new AtomicBoolean(true);
-        final AtomicInteger dropped = new AtomicInteger();
-        final Thread thread;
-
-        LossyRelay(int target) throws Exception {
-            Random rnd = new Random(99);
-            in.setSoTimeout(200);
-            thread = new Thread(() -> {
-                byte[] buf = new byte[2048];
-                List<byte[]> held = new ArrayList<>();
-                while (running.get()) {
-                    try {
-                        DatagramPacket p = new DatagramPacket(buf, buf.length);
-                        in.receive(p);
-                        byte[] copy = java.util.Arrays.copyOf(p.getData(), p.getLength());
-                        boolean rtcp = RtpPacket.isRtcp(copy, copy.length);
-                        if (!rtcp && rnd.nextDouble() < 0.05) {
-                            dropped.incrementAndGet();
-                            continue;
-                        }
-                        if (!rtcp && rnd.nextDouble() < 0.02) {
-                            held.add(copy); // goes out after the next packet: reordered
-                            continue;
-                        }
-                        if (rnd.nextDouble() < 0.1) Thread.sleep(rnd.nextInt(30));
-                        out.send(new DatagramPacket(copy, copy.length, InetAddress.getLoopbackAddress(), target));
-                        for (byte[] h : held) out.send(new DatagramPacket(h, h.length, InetAddress.getLoopbackAddress(), target));
-                        held.clear();
-                    } catch (SocketTimeoutException e) {
-                        // idle
-                    } catch (Exception e) {
-                        if (running.get()) throw new IllegalStateException(e);
-                    }
-                }
-            }, "lossy-relay");
-            thread.start();
-        }
-
-        int port() {
-            return in.getLocalPort();
-        }
-
-        @Override
-        public void close() throws Exception {
-            running.set(false);
-            thread.join();
-            in.close();
-            out.close();
-        }
-    }
-
     @Test
     void lossAndReorderingAreCountedConcealedAndRecovered() throws Exception {
         String room = room(false);
         join(room, "lossy", new JsonArray().add(track("audio", "opus", 0x7301, 111)).add(track("video", "vp8", 0x7302, 96)));
-        try (LossyRelay relay = new LossyRelay(node.rtpPort());
+        try (io.roomcast.support.LossyRelay relay = new io.roomcast.support.LossyRelay(node.rtpPort());
              RtpSender audio = RtpSender.opus(relay.port(), 0x7301, 111);
              RtpSender video = RtpSender.video(relay.port(), 0x7302, 96, "vp8", 320, 180)) {
             audio.startTestSignal(8);
@@ -265,7 +205,7 @@ class IngestRobustnessTest {
             audio.join();
             video.join();
             Thread.sleep(500);
-            assertTrue(relay.dropped.get() > 10, "the relay dropped " + relay.dropped.get());
+            assertTrue(relay.dropped() > 10, "the relay dropped " + relay.dropped());
         }
         JsonObject a = stats(room, "lossy", "audio");
         JsonObject v = stats(room, "lossy", "video");

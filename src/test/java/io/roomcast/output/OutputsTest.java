@@ -488,4 +488,43 @@ class OutputsTest {
             assertTrue(h.getInteger("segments") >= (int) (seconds / 2) - 1, "segments all along: " + h.encode());
         }
     }
+
+    /** 5 % loss, 2 % reordering and delays on every track: the recording and HLS stay continuous. */
+    @Test
+    void packetLossNeverBreaksTheRecordingOrHls() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            join(api, room, "gus", 601, 602, "vp8");
+            String rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                    .json().getString("id");
+            api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"));
+            long t0 = System.nanoTime();
+            try (io.roomcast.support.LossyRelay relay = new io.roomcast.support.LossyRelay(node.rtpPort());
+                 RtpSender a = RtpSender.opus(relay.port(), 601, 111);
+                 RtpSender v = RtpSender.video(relay.port(), 602, 96, "vp8", 640, 360).talkingHead()) {
+                a.startTestSignal(10);
+                v.startTestSignal(10);
+                a.join();
+                v.join();
+                assertTrue(relay.dropped() > 20, "the relay dropped " + relay.dropped());
+            }
+            api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+            api.post("/v2/hls/end", new JsonObject().put("roomId", room));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            JsonObject done = waitFor(api, "/v2/recordings/" + rec, "status", "stopped", 30_000);
+            Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("l.mp4")).toString());
+            assertTrue(Math.abs(p.seconds() - seconds) < 0.7, p.seconds() + " s of " + seconds);
+            assertTrue(p.videoFrames() >= (p.seconds() - 0.5) * 25, "a picture for every frame time despite the loss: " + p);
+            assertTrue(p.audioFrames() >= (p.seconds() - 0.5) * 46, "continuous audio: " + p);
+            long deadline = System.currentTimeMillis() + 15_000;
+            JsonObject h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
+            while (!"stopped".equals(h.getString("status")) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+                h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
+            }
+            Media.Probe vod = Media.probe("http://127.0.0.1:" + node.httpPort() + h.getString("playbackHlsUrl") + "?token=" + Tokens.admin());
+            assertTrue(vod.videoFrames() >= (p.seconds() - 1.5) * 25, "the HLS VOD plays through: " + vod);
+        }
+    }
 }
