@@ -313,6 +313,12 @@ public final class ApiServer {
             }
             Object roomId = user.principal().getValue("roomId");
             if (roomId != null) ctx.put(ROOM_LIMIT, String.valueOf(roomId));
+            Object hls = user.principal().getValue("hls");
+            if (hls != null && !(ctx.request().method() == HttpMethod.GET
+                    && ctx.request().path().startsWith("/v2/hls/" + hls + "/"))) {
+                ctx.fail(new ApiException(403, "forbidden", "this token only plays HLS stream " + hls));
+                return;
+            }
             ctx.next();
         });
     }
@@ -612,23 +618,58 @@ public final class ApiServer {
 
     private Future<JsonObject> listLivestreams(RoutingContext ctx) {
         Requests.Page page = requests.page(ctx);
-        return Future.succeededFuture(page.of(outputs.livestreams(roomFilter(ctx)), j -> j));
+        String roomId = roomFilter(ctx);
+        return Future.succeededFuture(latestOnTop(roomId, page.of(outputs.livestreams(roomId), j -> j)));
+    }
+
+    /**
+     * With {@code ?roomId=} the room's newest item's fields are also at the top level, so
+     * {@code GET /v2/hls?roomId=} answers {id, status, playbackHlsUrl, livestreamUrl} as DESIGN.md
+     * writes it, while {@code data} keeps the whole, paginated list.
+     */
+    private static JsonObject latestOnTop(String roomId, JsonObject page) {
+        JsonArray data = page.getJsonArray("data");
+        if (roomId == null || data.isEmpty()) return page;
+        JsonObject out = data.getJsonObject(0).copy();
+        out.put("pageInfo", page.getJsonObject("pageInfo")).put("data", data);
+        return out;
     }
 
     private Future<JsonObject> startHls(RoutingContext ctx) {
         OutputRequest r = outputRequest(ctx, requests.body(ctx));
-        return Future.succeededFuture(outputs.startHls(r.roomId(), r.preset(), r.config(), r.webhookUrl()));
+        return Future.succeededFuture(playable(ctx, outputs.startHls(r.roomId(), r.preset(), r.config(), r.webhookUrl())));
     }
 
     private Future<JsonObject> endHls(RoutingContext ctx) {
         String roomId = requests.requireId(requests.body(ctx), "roomId");
         checkRoomAccess(ctx, roomId);
-        return Future.succeededFuture(outputs.endHls(roomId));
+        return Future.succeededFuture(playable(ctx, outputs.endHls(roomId)));
     }
 
     private Future<JsonObject> listHls(RoutingContext ctx) {
         Requests.Page page = requests.page(ctx);
-        return Future.succeededFuture(page.of(outputs.hls(roomFilter(ctx)), j -> j));
+        String roomId = roomFilter(ctx);
+        return Future.succeededFuture(latestOnTop(roomId, page.of(outputs.hls(roomId), j -> playable(ctx, j))));
+    }
+
+    private static final List<String> HLS_URLS = List.of("playbackHlsUrl", "livestreamUrl", "masterPlaylistUrl");
+
+    /**
+     * Makes an HLS stream's URLs playable as given: absolute (this server as the caller reached it)
+     * and carrying a viewer token that reads only that stream and expires after s3.presignSeconds,
+     * like a presigned URL.
+     */
+    private JsonObject playable(RoutingContext ctx, JsonObject hls) {
+        String host = ctx.request().getHeader(HttpHeaders.HOST);
+        if (host == null) host = config.str("http.host") + ":" + port();
+        String base = (ctx.request().isSSL() ? "https://" : "http://") + host;
+        String token = TokenMinter.mintHlsViewer(config.str("auth.jwtSecret"), hls.getString("roomId"), hls.getString("id"),
+                config.lng("s3.presignSeconds"));
+        for (String field : HLS_URLS) {
+            String path = hls.getString(field);
+            if (path != null && path.startsWith("/")) hls.put(field, base + path + "?token=" + token);
+        }
+        return hls;
     }
 
     /**

@@ -22,6 +22,22 @@ public final class TokenMinter {
                 .put("iat", Instant.now().getEpochSecond())
                 .put("exp", Instant.now().getEpochSecond() + ttlSeconds);
         if (roomId != null) claims.put("roomId", roomId);
+        return sign(secret, claims);
+    }
+
+    /**
+     * A viewer's token for one HLS stream (claim {@code hls}): it reads that stream's playlists and
+     * segments and nothing else, and expires; it is what makes the HLS URLs of the API playable as given.
+     */
+    public static String mintHlsViewer(String secret, String roomId, String hlsId, long ttlSeconds) {
+        JsonObject claims = new JsonObject().put("apikey", "hls-viewer").put("roomId", roomId).put("hls", hlsId)
+                .put("permissions", new JsonArray())
+                .put("iat", Instant.now().getEpochSecond())
+                .put("exp", Instant.now().getEpochSecond() + ttlSeconds);
+        return sign(secret, claims);
+    }
+
+    private static String sign(String secret, JsonObject claims) {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String payload = b64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));

@@ -149,7 +149,7 @@ class OutputsInterop {
                     && System.currentTimeMillis() < deadline) {
                 Thread.sleep(200);
             }
-            String vod = ffprobe("http://127.0.0.1:" + node.httpPort() + hls.getString("playbackHlsUrl") + "?token=" + Tokens.admin());
+            String vod = ffprobe(hls.getString("playbackHlsUrl")); // as the API gives it: absolute, with a viewer token
             assertTrue(vod.contains("codec_name=h264") && vod.contains("codec_name=aac"), vod);
             assertEquals(recorded, duration(vod), 1.5, "the VOD is as long as the recording: " + vod);
         } finally {

@@ -103,10 +103,17 @@ class OutputsTest {
                     Thread.sleep(200);
                 }
                 JsonObject h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
-                String live = "http://127.0.0.1:" + node.httpPort() + h.getString("livestreamUrl") + "?token=" + Tokens.admin();
-                Api.Response playlist = api.get(h.getString("livestreamUrl"));
-                assertEquals(200, playlist.status(), playlist.body());
+                // The URLs play as given: absolute, with a viewer token that reads this stream only.
+                String live = h.getString("livestreamUrl");
+                var playlist = Media.get(live);
+                assertEquals(200, playlist.statusCode(), playlist.body());
                 assertTrue(playlist.body().contains("#EXT-X-PROGRAM-DATE-TIME:"), playlist.body());
+                var cors = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(live))
+                        .header("Origin", "https://viewer.example").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertTrue(cors.headers().firstValue("access-control-allow-origin").isPresent(), "CORS for browser players: " + cors.headers());
+                String viewer = live.substring(live.indexOf("token=") + 6);
+                assertEquals(403, api.as(viewer).get("/v2/rooms/" + room).status(), "a viewer token plays, nothing more");
+                assertEquals(403, api.as(viewer).post("/v2/hls/end", new JsonObject().put("roomId", room)).status());
                 Media.Probe liveProbe = Media.probe(live, 40);
                 assertEquals("h264", liveProbe.videoCodec());
                 assertEquals(640, liveProbe.width());
@@ -163,9 +170,9 @@ class OutputsTest {
                     Thread.sleep(100);
                 }
                 assertEquals("stopped", status);
-                Api.Response vod = api.get(h.getString("playbackHlsUrl"));
+                var vod = Media.get(h.getString("playbackHlsUrl"));
                 assertTrue(vod.body().contains("#EXT-X-ENDLIST") && vod.body().contains("#EXT-X-PLAYLIST-TYPE:VOD"), vod.body());
-                Media.Probe vodProbe = Media.probe("http://127.0.0.1:" + node.httpPort() + h.getString("playbackHlsUrl") + "?token=" + Tokens.admin());
+                Media.Probe vodProbe = Media.probe(h.getString("playbackHlsUrl"));
                 assertTrue(vodProbe.videoFrames() > 200, "VOD decodes: " + vodProbe);
             }
             List<String> types = hooks.deliveries().stream().map(WebhookReceiver.Delivery::type).toList();
@@ -523,7 +530,7 @@ class OutputsTest {
                 Thread.sleep(200);
                 h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
             }
-            Media.Probe vod = Media.probe("http://127.0.0.1:" + node.httpPort() + h.getString("playbackHlsUrl") + "?token=" + Tokens.admin());
+            Media.Probe vod = Media.probe(h.getString("playbackHlsUrl"));
             assertTrue(vod.videoFrames() >= (p.seconds() - 1.5) * 25, "the HLS VOD plays through: " + vod);
         }
     }

@@ -50,6 +50,11 @@ public final class Media {
         }
     }
 
+    /** GET {@code url} as given (no Authorization header): what a player or a browser does. */
+    public static HttpResponse<String> get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public static Path download(String url, Path to) throws Exception {
         HttpResponse<Path> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofFile(to));
