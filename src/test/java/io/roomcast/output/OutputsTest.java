@@ -534,4 +534,26 @@ class OutputsTest {
             assertTrue(vod.videoFrames() >= (p.seconds() - 1.5) * 25, "the HLS VOD plays through: " + vod);
         }
     }
+
+    /** Outputs per room are bounded by config: one too many gets 429 with a JSON error. */
+    @Test
+    void outputsPerRoomAreBounded() throws Exception {
+        java.util.Map<String, Object> cfg = TestNode.defaults(data);
+        cfg.put("limits.maxOutputsPerRoom", 2);
+        try (Roomcast node = TestNode.start(cfg)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            join(api, room, "hal", 701, 0, "vp8");
+            assertEquals(200, api.post("/v2/recordings/start", new JsonObject().put("roomId", room)
+                    .put("config", new JsonObject().put("mode", "audio"))).status());
+            assertEquals(200, api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "audio-only")).status());
+            Api.Response third = api.post("/v2/livestreams/start", new JsonObject().put("roomId", room)
+                    .put("outputs", new JsonArray().add(new JsonObject().put("url", "rtmp://127.0.0.1:1/live/x"))));
+            assertEquals(429, third.status(), third.body());
+            assertEquals("too_many_outputs", third.errorCode());
+            Api.Response again = api.post("/v2/recordings/start", new JsonObject().put("roomId", room));
+            assertEquals(409, again.status(), "one recording per room at a time: " + again.body());
+            assertEquals("already_recording", again.errorCode());
+        }
+    }
 }
