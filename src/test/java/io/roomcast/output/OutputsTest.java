@@ -122,7 +122,6 @@ class OutputsTest {
                 // Outputs end one by one; the others keep going.
                 Thread.sleep(2000);
                 assertEquals(200, api.post("/v2/livestreams/end", new JsonObject().put("roomId", room)).status());
-                System.out.println("LIVESTREAM END CALLED " + java.time.Instant.now());
                 Thread.sleep(1500);
                 assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
                 double recSeconds = (System.nanoTime() - recStart) / 1e9;
@@ -160,16 +159,9 @@ class OutputsTest {
                 assertTrue(rtmp.audioFrames() > 100, "and audio: " + rtmp.audioFrames());
                 JsonObject lsDone = api.get("/v2/livestreams?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
                 assertEquals("stopped", lsDone.getString("status"), lsDone.encode());
-                System.out.println("LIVESTREAM " + lsDone.encode());
 
                 // The ended HLS plays as VOD.
-                deadline = System.currentTimeMillis() + 15_000;
-                String status = "";
-                while (!status.equals("stopped") && System.currentTimeMillis() < deadline) {
-                    status = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0).getString("status");
-                    Thread.sleep(100);
-                }
-                assertEquals("stopped", status);
+                waitFor(api, "/v2/hls?roomId=" + room, "status", "stopped", 15_000);
                 var vod = Media.get(h.getString("playbackHlsUrl"));
                 assertTrue(vod.body().contains("#EXT-X-ENDLIST") && vod.body().contains("#EXT-X-PLAYLIST-TYPE:VOD"), vod.body());
                 Media.Probe vodProbe = Media.probe(h.getString("playbackHlsUrl"));
@@ -484,12 +476,7 @@ class OutputsTest {
             Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("d.mp4")).toString());
             assertTrue(Math.abs(p.seconds() - seconds) < 1.0, p.seconds() + " s of " + seconds);
             assertTrue(p.videoFrames() >= (p.seconds() - 0.5) * 25, "pictures all along, the gap included: " + p);
-            long deadline = System.currentTimeMillis() + 15_000;
-            JsonObject h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
-            while (!"stopped".equals(h.getString("status")) && System.currentTimeMillis() < deadline) {
-                Thread.sleep(200);
-                h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
-            }
+            JsonObject h = waitFor(api, "/v2/hls?roomId=" + room, "status", "stopped", 15_000); // the newest stream, on top
             assertEquals(hls, h.getString("id"));
             assertEquals("stopped", h.getString("status"));
             assertTrue(h.getInteger("segments") >= (int) (seconds / 2) - 1, "segments all along: " + h.encode());
@@ -524,12 +511,7 @@ class OutputsTest {
             assertTrue(Math.abs(p.seconds() - seconds) < 0.7, p.seconds() + " s of " + seconds);
             assertTrue(p.videoFrames() >= (p.seconds() - 0.5) * 25, "a picture for every frame time despite the loss: " + p);
             assertTrue(p.audioFrames() >= (p.seconds() - 0.5) * 46, "continuous audio: " + p);
-            long deadline = System.currentTimeMillis() + 15_000;
-            JsonObject h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
-            while (!"stopped".equals(h.getString("status")) && System.currentTimeMillis() < deadline) {
-                Thread.sleep(200);
-                h = api.get("/v2/hls?roomId=" + room).json().getJsonArray("data").getJsonObject(0);
-            }
+            JsonObject h = waitFor(api, "/v2/hls?roomId=" + room, "status", "stopped", 15_000); // the newest stream, on top
             Media.Probe vod = Media.probe(h.getString("playbackHlsUrl"));
             assertTrue(vod.videoFrames() >= (p.seconds() - 1.5) * 25, "the HLS VOD plays through: " + vod);
         }
