@@ -106,8 +106,9 @@ public final class PostCallService {
                 .put("webhookUrl", webhookUrl);
         jobs.put(id, job);
         persist(job);
+        JsonObject answer = view(job); // as accepted: a worker may take the job before this returns
         enqueue(job);
-        return view(job);
+        return answer;
     }
 
     private void enqueue(JsonObject job) {
