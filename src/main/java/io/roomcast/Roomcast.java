@@ -115,7 +115,8 @@ public final class Roomcast implements AutoCloseable {
         outputs = new OutputService(vertx, rooms, ingest, mixer, events, store, presets, new OutputService.Settings(
                 config.dataDir(), videoEncoder(config.str("outputs.videoEncoder")), config.lng("mix.audioDelayMs"),
                 config.lng("outputs.rtmpConnectTimeoutMs"), config.integer("limits.maxOutputsPerRoom"),
-                config.integer("limits.maxOutputsPerNode"), config.integer("limits.maxRtmpDestinations")), registry);
+                config.integer("limits.maxOutputsPerNode"), config.integer("limits.maxRtmpDestinations"),
+                config.lng("limits.maxSpillBytesPerRecording")), registry);
         ingest.addSink(outputs);
         LOG.info(() -> "video encoder for outputs: " + videoEncoder(config.str("outputs.videoEncoder")));
         outputs.captionsFrom(transcription::captions);

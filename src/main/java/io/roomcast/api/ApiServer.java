@@ -60,6 +60,7 @@ public final class ApiServer {
             "session-started", "session-ended", "participant-joined", "participant-left", "track-silent", "track-resumed",
             "speaker-changed",
             "recording-starting", "recording-started", "recording-stopping", "recording-stopped", "recording-failed",
+            "recording-spill-limit-reached", "recording-spill-recovered",
             "livestream-starting", "livestream-started", "livestream-stopping", "livestream-stopped", "livestream-failed",
             "hls-started", "hls-playable", "hls-stopped", "hls-failed",
             "transcription-started", "transcription-stopped",
@@ -386,14 +387,7 @@ public final class ApiServer {
 
     private Future<JsonObject> listSessions(RoutingContext ctx) {
         Requests.Page page = requests.page(ctx);
-        String roomId = ctx.request().getParam("roomId");
-        if (roomId != null) {
-            Requests.checkId("roomId", roomId);
-            checkRoomAccess(ctx, roomId);
-            rooms.room(roomId);
-        } else {
-            requireUnlimited(ctx);
-        }
+        String roomId = roomFilter(ctx);
         return Future.succeededFuture(page.of(rooms.sessions(roomId), rooms::sessionJson));
     }
 

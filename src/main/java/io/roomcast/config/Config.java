@@ -34,6 +34,7 @@ public final class Config {
         ENV.put("ROOMCAST_MODELS_DIR", "transcription.modelsDir");
         ENV.put("ROOMCAST_ASR_THREADS", "transcription.threads");
         ENV.put("ROOMCAST_DATA_DIR", "dataDir");
+        ENV.put("ROOMCAST_MAX_SPILL_BYTES", "limits.maxSpillBytesPerRecording");
         ENV.put("ROOMCAST_PIPELINES_DIR", "pipelines.dir");
         ENV.put("ROOMCAST_VIDEO_ENCODER", "outputs.videoEncoder");
         ENV.put("ROOMCAST_JWT_SECRET", "auth.jwtSecret");
@@ -254,6 +255,7 @@ public final class Config {
         requireRange("limits.maxPerPage", 1, 1000);
         requireRange("limits.maxStringLength", 16, 4096);
         requireRange("limits.apiRequestsPerSecondPerToken", 1, 1_000_000);
+        requireRange("limits.maxSpillBytesPerRecording", 64 * 1024, Long.MAX_VALUE);
         requireRange("webhooks.maxAttempts", 1, 100);
         requireRange("webhooks.initialBackoffMs", 1, 3_600_000);
         requireRange("webhooks.maxBackoffMs", 1, 86_400_000);

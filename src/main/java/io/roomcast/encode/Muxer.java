@@ -6,10 +6,13 @@ import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.javacpp.BytePointer;
 
 import java.io.IOException;
 import java.util.Map;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_INPUT_BUFFER_PADDING_SIZE;
 import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
@@ -30,7 +33,10 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_write_header;
 import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
 import static org.bytedeco.ffmpeg.global.avformat.avio_flush;
 import static org.bytedeco.ffmpeg.global.avformat.avio_open2;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
+import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
@@ -51,6 +57,7 @@ public final class Muxer implements AutoCloseable {
     private boolean ioOpen;
     private final long offsetMicros;
     public long bytesWritten;
+    public long packetsWritten;
     private long lastVideoDts = Long.MIN_VALUE;
     private long lastAudioDts = Long.MIN_VALUE;
     private long endMicros;
@@ -63,10 +70,34 @@ public final class Muxer implements AutoCloseable {
         final int audioTbDen;
 
         public Streams(EncodeGroup group) {
-            this.video = copy(group.videoParameters());
-            this.audio = copy(group.audioParameters());
-            this.videoTbDen = group.config.fps();
-            this.audioTbDen = EncodeGroup.AUDIO_RATE;
+            this(copy(group.videoParameters()), copy(group.audioParameters()), group.config.fps(), EncodeGroup.AUDIO_RATE);
+        }
+
+        private Streams(AVCodecParameters video, AVCodecParameters audio, int videoTbDen, int audioTbDen) {
+            this.video = video;
+            this.audio = audio;
+            this.videoTbDen = videoTbDen;
+            this.audioTbDen = audioTbDen;
+        }
+
+        /**
+         * One Opus stream as RTP carries it (48 kHz, signalled stereo, RFC 7845 identification header
+         * as extradata), for copying a participant's packets into a file without re-encoding.
+         */
+        public static Streams opus() {
+            AVCodecParameters par = avcodec_parameters_alloc();
+            par.codec_type(AVMEDIA_TYPE_AUDIO);
+            par.codec_id(AV_CODEC_ID_OPUS);
+            par.sample_rate(48000);
+            av_channel_layout_default(par.ch_layout(), 2);
+            // "OpusHead", version 1, 2 channels, 312 samples pre-skip, 48 kHz, gain 0, mapping family 0
+            byte[] head = {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0x38, 0x01, (byte) 0x80, (byte) 0xbb, 0, 0, 0, 0, 0};
+            BytePointer extra = new BytePointer(av_malloc(head.length + AV_INPUT_BUFFER_PADDING_SIZE))
+                    .capacity(head.length + AV_INPUT_BUFFER_PADDING_SIZE);
+            extra.put(java.util.Arrays.copyOf(head, head.length + AV_INPUT_BUFFER_PADDING_SIZE)); // zeroed padding
+            par.extradata(extra);
+            par.extradata_size(head.length);
+            return new Streams(null, par, 0, 48000);
         }
 
         private static AVCodecParameters copy(AVCodecParameters p) {
@@ -155,6 +186,7 @@ public final class Muxer implements AutoCloseable {
         av_packet_unref(pkt);
         if (r < 0) throw new IOException("writing failed: " + error(r));
         bytesWritten += p.data().length;
+        packetsWritten++;
     }
 
     /** Pushes buffered bytes to the file or connection now. */
@@ -182,7 +214,7 @@ public final class Muxer implements AutoCloseable {
      * The end of an output context: trailer (when the header was written), the file or connection
      * closed, context and packet freed, an error from the trailer thrown after everything is freed.
      */
-    static void finish(AVFormatContext c, AVPacket p, boolean headerWritten, boolean ioOpen, String what) throws IOException {
+    private static void finish(AVFormatContext c, AVPacket p, boolean headerWritten, boolean ioOpen, String what) throws IOException {
         int r = 0;
         try {
             if (headerWritten) r = av_write_trailer(c);

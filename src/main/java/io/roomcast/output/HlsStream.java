@@ -5,6 +5,7 @@ import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
 import io.roomcast.storage.ObjectStore;
 import io.roomcast.storage.Retry;
+import io.roomcast.transcribe.Transcript;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
@@ -169,8 +170,8 @@ final class HlsStream extends Output {
                     double cs = (c.start() - streamStartSessionMs) / 1000.0;
                     double ce = (c.end() - streamStartSessionMs) / 1000.0;
                     if (ce <= at || cs >= end) continue;
-                    vtt.append(vttTime(cs)).append(" --> ").append(vttTime(Math.max(ce, cs + 0.5))).append('\n')
-                            .append("<v ").append(escape(c.participantName())).append('>').append(escape(c.text())).append("\n\n");
+                    vtt.append(Transcript.time(cs, '.')).append(" --> ").append(Transcript.time(Math.max(ce, cs + 0.5), '.')).append('\n')
+                            .append("<v ").append(Transcript.escape(c.participantName() == null ? "" : c.participantName())).append('>').append(Transcript.escape(c.text())).append("\n\n");
                 }
                 String name = String.format("sub-%05d.vtt", s.seq());
                 out.add(new String[] {name, vtt.toString()});
@@ -190,15 +191,6 @@ final class HlsStream extends Output {
         captionsPlaylist = pl.toString();
         out.add(new String[] {"captions.m3u8", captionsPlaylist});
         return out;
-    }
-
-    private static String vttTime(double seconds) {
-        long ms = Math.max(0, Math.round(seconds * 1000));
-        return String.format(java.util.Locale.ROOT, "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    }
-
-    private static String escape(String s) {
-        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /** The master playlist: the event/VOD video playlist with the captions as a WebVTT subtitle rendition. */

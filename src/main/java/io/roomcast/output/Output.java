@@ -26,9 +26,12 @@ abstract class Output implements EncodeGroup.Sink {
     /** About 40 s of packets at 25 fps + AAC: room for a slow disk or a reconnect, bounded. */
     private static final int QUEUE = 3000;
 
-    /** Told of every status change (on the output's thread). */
+    /** Told of every status change, and of notable events that are not one (on the output's thread). */
     interface Listener {
         void changed(Output output, String status, String previous);
+
+        /** Something the user should hear about while the status stays the same (a webhook type). */
+        void event(Output output, String webhookType);
     }
 
     final String id;
@@ -126,6 +129,11 @@ abstract class Output implements EncodeGroup.Sink {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "status listener failed", e);
         }
+    }
+
+    /** Changes the reason while the status stays (a warning); listeners hear it via {@link Listener#event}. */
+    final void setReason(String why) {
+        reason = why;
     }
 
     final void fail(String why) {

@@ -60,7 +60,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
     private static final long START_TIMEOUT_MS = 20_000;
 
     public record Settings(Path dataDir, String videoEncoder, long mixDelayMs, long rtmpConnectTimeoutMs,
-                           int maxOutputsPerRoom, int maxOutputsPerNode, int maxRtmpDestinations) {
+                           int maxOutputsPerRoom, int maxOutputsPerNode, int maxRtmpDestinations, long maxSpillBytesPerRecording) {
     }
 
     private final Vertx vertx;
@@ -263,16 +263,15 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         List<Layout.Feed> screens = new ArrayList<>();
         List<Layout.Feed> cams = new ArrayList<>();
         for (RoomService.Present p : s.present) {
-            boolean camera = false;
             for (Track t : p.tracks()) {
-                if (!t.kind().equals("video")) continue;
-                if ("screen".equals(t.source())) screens.add(new Layout.Feed(p.participantId(), p.name(), "screen"));
-                else camera = true;
+                if (t.kind().equals("video") && "screen".equals(t.source())) {
+                    screens.add(new Layout.Feed(p.participantId(), p.name(), "screen"));
+                }
             }
+            // Everyone has a camera tile; without a camera track (or pictures) it shows the placeholder.
             Layout.Feed f = new Layout.Feed(p.participantId(), p.name(), "camera");
             if (p.participantId().equals(first)) cams.add(0, f);
             else cams.add(f);
-            if (!camera) LOG.finest(() -> p.participantId() + " has no camera: placeholder");
         }
         screens.addAll(cams);
         return screens;
@@ -398,8 +397,8 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         checkLimits(roomId, 1);
         Recording r;
         try {
-            r = new Recording(Ids.hex24(), roomId, s.sessionId(), cfg, this::changed, store, settings.dataDir(),
-                    awsDirPath, webhookUrl, transcribe);
+            r = new Recording(Ids.hex24(), roomId, s.sessionId(), cfg, listener, store, settings.dataDir(),
+                    awsDirPath, webhookUrl, transcribe, settings.maxSpillBytesPerRecording());
         } catch (IOException e) {
             throw new ApiException(500, "storage_error", "cannot prepare the local recording folder");
         }
@@ -431,6 +430,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
 
     public JsonObject recording(String id) {
         JsonObject j = Ids.isSafe(id) ? recordings.get(id) : null;
+        if (j != null && live.get(id) instanceof Recording r) j = r.toJson(); // live figures (spill)
         if (j == null) throw ApiException.notFound("recording", id);
         return recordingJson(j);
     }
@@ -444,7 +444,8 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
                 .put("reason", m.getString("reason")).put("interrupted", m.getBoolean("interrupted", false))
                 .put("createdAt", m.getString("createdAt")).put("start", m.getString("start")).put("end", m.getString("end"))
                 .put("config", m.getJsonObject("config")).put("transcription", m.getJsonObject("transcription"))
-                .put("file", file).put("participantFiles", m.getJsonArray("participantFiles"));
+                .put("file", file).put("participantFiles", m.getJsonArray("participantFiles"))
+                .put("spill", m.getJsonObject("spill"));
     }
 
     private JsonObject recordingData(JsonObject m) {
@@ -510,7 +511,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         checkLimits(roomId, urls.size());
         Livestream ls = new Livestream(Ids.hex24(), roomId, s.sessionId(), webhookUrl);
         for (String url : urls) {
-            ls.pushes.add(new RtmpPush(Ids.hex24(), ls.id, roomId, s.sessionId(), cfg, this::changed, url,
+            ls.pushes.add(new RtmpPush(Ids.hex24(), ls.id, roomId, s.sessionId(), cfg, listener, url,
                     settings.rtmpConnectTimeoutMs()));
         }
         livestreams.put(ls.id, ls);
@@ -569,7 +570,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         HlsStream h;
         try {
             // The encoder's timeline starts when it is created on the media thread; HLS reads it from the group.
-            h = new HlsStream(id, roomId, s.sessionId(), cfg, this::changed, store, settings.dataDir(), startUnixMillis,
+            h = new HlsStream(id, roomId, s.sessionId(), cfg, listener, store, settings.dataDir(), startUnixMillis,
                     () -> emit(holder[0], "hls-playable", hlsJson(holder[0].toJson())), webhookUrl,
                     (room, since) -> captions.apply(room, since));
         } catch (IOException e) {
@@ -665,6 +666,23 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
     }
 
     // ================= state changes =================
+
+    private final Output.Listener listener = new Output.Listener() {
+        @Override
+        public void changed(Output output, String status, String previous) {
+            OutputService.this.changed(output, status, previous);
+        }
+
+        @Override
+        public void event(Output output, String webhookType) {
+            if (output instanceof Recording r) {
+                JsonObject m = r.toJson();
+                recordings.put(r.id, m);
+                persist(r);
+                emit(r, webhookType, recordingData(m));
+            }
+        }
+    };
 
     /** From an output's thread: persist, announce, and release a finished output. */
     private void changed(Output o, String status, String previous) {

@@ -30,6 +30,12 @@ import java.util.stream.Stream;
  * uploader retries in order and catches up. At the end the fragments are rewritten into an ordinary
  * MP4 (index first), uploaded (multipart when large) to {@code recordings/{room}/{session}/{id}.mp4},
  * and the part objects and local files are removed.
+ *
+ * <p>The spill (bytes written locally but not yet in the store) is bounded by
+ * {@code limits.maxSpillBytesPerRecording}: past it the recording stops taking media (the status's
+ * {@code reason} and {@code spill} say so, webhook {@code recording-spill-limit-reached}) until the
+ * store has taken half of it back, then resumes on the next keyframe
+ * ({@code recording-spill-recovered}). What was written before is never dropped; the file has a gap.
  */
 final class Recording extends Output {
     private static final Logger LOG = Logger.getLogger(Recording.class.getName());
@@ -46,23 +52,33 @@ final class Recording extends Output {
     private final ExecutorService uploader;
     private Muxer muxer;
     private long fileStartSessionMicros;
-    private final Map<String, io.roomcast.encode.OpusFileWriter> voices = new java.util.LinkedHashMap<>();
+    /** Each participant's own audio, copied into a WebM file; muxed on the recording's thread. */
+    private final Map<String, Muxer> voices = new java.util.LinkedHashMap<>();
+    private Muxer.Streams voiceStreams;
     private long uploadedTo;
     private int seq;
     private long lastCutMicros;
     final AtomicLong bytesUploaded = new AtomicLong();
+    private final long spillLimitBytes;
+    private volatile boolean overSpillLimit;
+    private volatile long spillGapStartMicros;
+    private volatile long spillGapMicros;
+    private volatile long spillDroppedPackets;
+    private volatile int spillLimitReached;
+    private volatile long lastPacketMicros;
     final AtomicLong uploadFailures = new AtomicLong();
     volatile JsonObject file;
     volatile io.vertx.core.json.JsonArray participantFiles;
 
     Recording(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
-              Path dataDir, String awsDirPath, String webhookUrl, boolean transcribe) throws IOException {
+              Path dataDir, String awsDirPath, String webhookUrl, boolean transcribe, long spillLimitBytes) throws IOException {
         super("recording", id, roomId, sessionId, config, listener);
         this.store = store;
         this.awsDirPath = awsDirPath;
         this.keyBase = prefix(awsDirPath) + "recordings/" + roomId + "/" + sessionId + "/" + id;
         this.webhookUrl = webhookUrl;
         this.transcribe = transcribe;
+        this.spillLimitBytes = spillLimitBytes;
         this.dir = dataDir.resolve("recordings").resolve(id);
         Files.createDirectories(dir);
         this.local = dir.resolve("recording.fmp4");
@@ -96,6 +112,8 @@ final class Recording extends Output {
             lastCutMicros = p.micros();
             setStatus("started", null);
         }
+        lastPacketMicros = p.micros();
+        if (spillFull(p)) return;
         muxer.write(p);
         if (p.micros() - lastCutMicros >= FRAGMENT_MICROS) {
             lastCutMicros = p.micros();
@@ -114,12 +132,14 @@ final class Recording extends Output {
             thread.execute(() -> {
                 if (muxer == null || finished()) return;
                 try {
-                    io.roomcast.encode.OpusFileWriter w = voices.get(participantId);
+                    Muxer w = voices.get(participantId);
                     if (w == null) {
-                        w = new io.roomcast.encode.OpusFileWriter(dir.resolve("voice-" + participantId + ".webm"));
+                        if (voiceStreams == null) voiceStreams = Muxer.Streams.opus();
+                        w = new Muxer("webm", dir.resolve("voice-" + participantId + ".webm").toString(), voiceStreams, Map.of(), 0);
                         voices.put(participantId, w);
                     }
-                    w.write(sessionMicros - fileStartSessionMicros, opus);
+                    long pts = (sessionMicros - fileStartSessionMicros) * 48 / 1000;
+                    if (opus.length > 0) w.write(new Packet(false, true, opus, pts, pts, 960, 48_000));
                 } catch (IOException e) {
                     LOG.warning("recording " + id + ": the audio of " + participantId + " could not be written: " + e.getMessage());
                 }
@@ -132,20 +152,58 @@ final class Recording extends Output {
     /** Closes and uploads each participant's file; their manifest entries. */
     private io.vertx.core.json.JsonArray finishVoices() {
         io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
-        for (Map.Entry<String, io.roomcast.encode.OpusFileWriter> e : voices.entrySet()) {
+        for (Map.Entry<String, Muxer> e : voices.entrySet()) {
             Path f = dir.resolve("voice-" + e.getKey() + ".webm");
             try {
                 e.getValue().close();
                 String key = keyBase + "/participants/" + e.getKey() + ".webm";
                 store.putFile(key, f, "audio/webm");
                 out.add(new JsonObject().put("participantId", e.getKey()).put("filePath", key).put("size", Files.size(f))
-                        .put("packets", e.getValue().packets()));
+                        .put("packets", e.getValue().packetsWritten));
             } catch (Exception ex) {
                 LOG.warning("recording " + id + ": the audio file of " + e.getKey() + " was not stored: " + ex.getMessage());
             }
         }
         voices.clear();
+        if (voiceStreams != null) voiceStreams.close();
         return out;
+    }
+
+    /** Bytes in the local file that the store has not taken yet. */
+    long spillBytes() {
+        return uploadedTo - bytesUploaded.get();
+    }
+
+    /**
+     * True while the spill is over its bound and packets must be dropped; goes back to recording once
+     * the store has taken half of it, on a keyframe so the picture resumes whole.
+     */
+    private boolean spillFull(Packet p) {
+        long spill = spillBytes();
+        if (!overSpillLimit) {
+            if (spill <= spillLimitBytes) return false;
+            overSpillLimit = true;
+            spillLimitReached++;
+            spillGapStartMicros = p.micros();
+            spillDroppedPackets++;
+            LOG.warning("recording " + id + ": " + spill + " bytes wait for the store, over limits.maxSpillBytesPerRecording ("
+                    + spillLimitBytes + "); media is not recorded until the store catches up");
+            setReason("the store is unreachable and the local spill reached its limit (" + spillLimitBytes
+                    + " bytes); media is not recorded until the store catches up");
+            listener.event(this, "recording-spill-limit-reached");
+            return true;
+        }
+        if (spill > spillLimitBytes / 2 || (streams.hasVideo() && !(p.video() && p.key()))) {
+            spillDroppedPackets++;
+            return true;
+        }
+        overSpillLimit = false;
+        spillGapMicros += p.micros() - spillGapStartMicros;
+        LOG.info("recording " + id + ": the store caught up; recording again after a gap of "
+                + (p.micros() - spillGapStartMicros) / 1000 + " ms");
+        setReason(null);
+        listener.event(this, "recording-spill-recovered");
+        return false;
     }
 
     /** Queues the bytes written since the last upload as the next part object. */
@@ -234,6 +292,11 @@ final class Recording extends Output {
     JsonObject toJson() {
         return super.toJson().put("kind", "recording").put("keyBase", keyBase).put("awsDirPath", awsDirPath)
                 .put("webhookUrl", webhookUrl).put("transcription", new JsonObject().put("enabled", transcribe))
-                .put("file", file).put("participantFiles", participantFiles).put("bytesUploaded", bytesUploaded.get());
+                .put("file", file).put("participantFiles", participantFiles).put("bytesUploaded", bytesUploaded.get())
+                .put("spill", new JsonObject().put("bytes", Math.max(0, spillBytes())).put("limitBytes", spillLimitBytes)
+                        .put("limitReached", spillLimitReached).put("recording", !overSpillLimit)
+                        .put("droppedPackets", spillDroppedPackets)
+                        .put("gapSeconds", Math.round((spillGapMicros + (overSpillLimit && group != null
+                                ? Math.max(0, lastPacketMicros - spillGapStartMicros) : 0)) / 1000.0) / 1000.0));
     }
 }

@@ -71,12 +71,12 @@ public final class Transcript {
     }
 
     /** WebVTT cue text must not carry raw '&', '<' or '>'. */
-    static String escape(String s) {
+    public static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /** HH:MM:SS,mmm (SRT) or HH:MM:SS.mmm (WebVTT). */
-    static String time(double seconds, char sep) {
+    public static String time(double seconds, char sep) {
         long ms = Math.max(0, Math.round(seconds * 1000));
         return String.format(Locale.ROOT, "%02d:%02d:%02d%c%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, sep, ms % 1000);
     }
