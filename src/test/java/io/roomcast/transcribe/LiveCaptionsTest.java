@@ -151,6 +151,46 @@ class LiveCaptionsTest {
         assertEquals(404, api.post("/v2/transcription/end", new JsonObject().put("roomId", room)).status());
     }
 
+    /**
+     * The same speech from two participants, one straight to the node and one through 5 % loss, 2 %
+     * reordering and 0-50 ms jitter: the lossy one's captions stay within 2 points of word error rate.
+     */
+    @Test
+    void captionsThroughABadNetworkStayWithinTwoPointsOfTheCleanRun() throws Exception {
+        String room = roomWith("clean", "9401", "lossy", "9402");
+        assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
+        List<JsonObject> events = sse(room, Tokens.admin());
+        String[] clips = {"s15.wav", "s01.wav", "s13.wav", "s06.wav"};
+        StringBuilder reference = new StringBuilder();
+        short[] all = new short[0];
+        int rate = 16_000;
+        for (String clip : clips) {
+            Wav w = Wav.read(Wav.speech(clip));
+            rate = w.sampleRate;
+            int at = all.length;
+            all = java.util.Arrays.copyOf(all, at + w.samples.length + w.sampleRate); // 1 s of quiet after each
+            System.arraycopy(w.samples, 0, all, at, w.samples.length);
+            reference.append(Wer.reference(clip)).append(' ');
+        }
+        try (io.roomcast.support.LossyRelay relay = new io.roomcast.support.LossyRelay(node.rtpPort());
+             RtpSender clean = RtpSender.opus(node.rtpPort(), 9401, 111);
+             RtpSender lossy = RtpSender.opus(relay.port(), 9402, 111)) {
+            clean.startSamples(all, rate);
+            lossy.startSamples(all, rate);
+            clean.join();
+            lossy.join();
+            Thread.sleep(1500);
+            assertTrue(relay.dropped() > 50 && relay.reordered() > 10, relay.dropped() + " dropped, " + relay.reordered() + " reordered");
+        }
+        double cleanWer = Wer.rate(reference.toString(), finalText(events, "clean"));
+        double lossyWer = Wer.rate(reference.toString(), finalText(events, "lossy"));
+        System.out.printf("captions WER: clean %.3f, through loss/reordering/jitter %.3f%n", cleanWer, lossyWer);
+        assertTrue(cleanWer <= 0.2, "clean WER " + cleanWer + ": " + finalText(events, "clean"));
+        assertTrue(lossyWer <= cleanWer + 0.02, "WER " + lossyWer + " through the bad network, " + cleanWer + " clean: "
+                + finalText(events, "lossy"));
+        api.post("/v2/transcription/end", new JsonObject().put("roomId", room));
+    }
+
     @Test
     void twoPeopleTalkingAtOnceAreCaptionedApart() throws Exception {
         String room = roomWith("left", "9101", "right", "9102");
