@@ -17,7 +17,6 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,27 +86,11 @@ class IngestRobustnessTest {
         join(room, "fuzzer", new JsonArray().add(track("audio", "opus", 0x7001, 111))
                 .add(track("video", "vp8", 0x7002, 96)).add(track("video", "h264", 0x7003, 102)));
         int port = node.rtpPort();
-        Random rnd = new Random(2024);
         InetAddress to = InetAddress.getLoopbackAddress();
-        long[] ssrcs = {0x7001, 0x7002, 0x7003};
+        io.roomcast.support.RtpFuzz fuzz = new io.roomcast.support.RtpFuzz(2024, 0x7001, 0x7002, 0x7003);
         try (DatagramSocket s = new DatagramSocket()) {
             for (int i = 0; i < 100_000; i++) {
-                byte[] d;
-                int mode = i % 4;
-                if (mode == 0) {
-                    d = new byte[rnd.nextInt(1500)];
-                    rnd.nextBytes(d);
-                } else {
-                    // A well-formed header for a registered SSRC with random payload, sequence and timestamp:
-                    // this reaches the jitter buffer, the depacketizers and the decoders.
-                    byte[] payload = new byte[1 + rnd.nextInt(1200)];
-                    rnd.nextBytes(payload);
-                    if (mode == 2) payload[0] = (byte) (0x10 | (rnd.nextBoolean() ? 0x80 : 0)); // VP8 start, maybe X
-                    if (mode == 3) payload[0] = (byte) (rnd.nextBoolean() ? 0x7c : 0x78);       // FU-A / STAP-A
-                    d = RtpPacket.build(96, rnd.nextBoolean(), rnd.nextInt(65536), rnd.nextLong() & 0xffffffffL,
-                            ssrcs[rnd.nextInt(3)], payload);
-                    if (rnd.nextInt(10) == 0) d[0] = (byte) (0x80 | rnd.nextInt(64)); // random P/X/CC bits
-                }
+                byte[] d = fuzz.next();
                 s.send(new DatagramPacket(d, d.length, to, port));
                 if (i % 20 == 0) Thread.sleep(1); // about 20 000 datagrams/s: within what the kernel buffers
             }

@@ -517,6 +517,37 @@ class OutputsTest {
         }
     }
 
+    /**
+     * A session whose only participant sends nothing (no tracks at all): outputs still reach
+     * started within seconds, carry placeholder pictures and silence, and end cleanly.
+     */
+    @Test
+    void aSessionWithNoTracksStartsAndEndsOutputsCleanly() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            assertEquals(200, api.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "nat")
+                    .put("name", "Nat Empty").put("tracks", new JsonArray())).status());
+            String rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                    .json().getString("id");
+            assertEquals(200, api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "grid-360p")).status());
+            waitFor(api, "/v2/recordings/" + rec, "status", "started", 10_000);
+            waitFor(api, "/v2/hls?roomId=" + room, "status", "started", 10_000);
+            long t0 = System.nanoTime();
+            Thread.sleep(4000);
+            assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
+            assertEquals(200, api.post("/v2/hls/end", new JsonObject().put("roomId", room)).status());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            JsonObject done = waitFor(api, "/v2/recordings/" + rec, "status", "stopped", 30_000);
+            Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("n.mp4")).toString());
+            assertEquals("h264", p.videoCodec());
+            assertEquals("aac", p.audioCodec());
+            assertTrue(p.seconds() >= seconds - 0.5 && p.videoFrames() >= (seconds - 0.5) * 25, "placeholder pictures all along: " + p);
+            JsonObject h = waitFor(api, "/v2/hls?roomId=" + room, "status", "stopped", 15_000);
+            assertTrue(Media.probe(h.getString("playbackHlsUrl")).videoFrames() > 50, "the HLS VOD plays");
+        }
+    }
+
     /** Outputs per room are bounded by config: one too many gets 429 with a JSON error. */
     @Test
     void outputsPerRoomAreBounded() throws Exception {
