@@ -22,6 +22,7 @@ import io.vertx.core.VertxOptions;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -47,18 +48,35 @@ public final class Roomcast implements AutoCloseable {
     private OutputService outputs;
     private io.roomcast.transcribe.PostCallService postCall;
     private ApiServer api;
+    private io.roomcast.cluster.Cluster cluster;
     private boolean stopped;
 
-    private Roomcast(Config config) {
+    private Roomcast(Config config) throws Exception {
         this.config = config;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.vertx = Vertx.builder()
-                .with(new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-                        .setJvmMetricsEnabled(true)
-                        // RTP has its own counters (roomcast_rtp_*); per-datagram Vert.x metrics cost too much.
-                        .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET)))
-                .withMetrics(new MicrometerMetricsFactory(registry))
-                .build();
+        VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                .setJvmMetricsEnabled(true)
+                // RTP has its own counters (roomcast_rtp_*); per-datagram Vert.x metrics cost too much.
+                .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET));
+        var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+        if (config.bool("cluster.enabled")) {
+            String host = config.str("cluster.host");
+            String name = config.str("cluster.nodeName").isBlank() ? host + ":" + config.integer("cluster.port")
+                    : config.str("cluster.nodeName");
+            cluster = new io.roomcast.cluster.Cluster(name, host, config.integer("cluster.port"), config.str("cluster.members"),
+                    config.integer("cluster.failureSeconds"), config.num("cluster.maxLoad").doubleValue(),
+                    config.num("cluster.placementCostCores").doubleValue());
+            options.setEventBusOptions(new io.vertx.core.eventbus.EventBusOptions().setHost(host).setPort(0));
+            try {
+                this.vertx = builder.with(options).withClusterManager(cluster.manager()).buildClustered().await(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                cluster.close();
+                throw e;
+            }
+            LOG.info(() -> "joined the Roomcast cluster as " + name + " (" + cluster.manager().getNodes().size() + " members)");
+        } else {
+            this.vertx = builder.with(options).build();
+        }
     }
 
     /** Starts a node and waits until its API answers. Call from a plain thread, not an event loop. */
@@ -125,18 +143,51 @@ public final class Roomcast implements AutoCloseable {
                 config.integer("postCall.concurrency"), config.integer("postCall.filesInParallel"),
                 config.integer("postCall.maxQueued"), registry);
         outputs.onRecordingToTranscribe(rec -> postCall.create(rec.getString("id"), null, null, null, null));
+        if (cluster != null) rooms.setNode(cluster.name());
         rooms.load().await(120, TimeUnit.SECONDS);
-        outputs.load().await(120, TimeUnit.SECONDS);
-        postCall.load().await(120, TimeUnit.SECONDS);
+        outputs.load(rooms::isLocal, cluster == null).await(120, TimeUnit.SECONDS);
+        postCall.load(rooms::isLocal).await(120, TimeUnit.SECONDS);
         ingest.listen().await(30, TimeUnit.SECONDS);
 
-        api = new ApiServer(vertx, config, rooms, ingest, transcription, outputs, postCall, webhooks, store, registry);
+        api = new ApiServer(vertx, config, rooms, ingest, transcription, outputs, postCall, webhooks, store, registry, cluster);
         api.listen().await(30, TimeUnit.SECONDS);
+        if (cluster != null) {
+            List<String> mine = rooms.rooms().stream().map(io.roomcast.room.Room::roomId).toList();
+            vertx.executeBlocking(() -> {
+                cluster.ownAll(mine);
+                return null;
+            }).await(60, TimeUnit.SECONDS);
+            cluster.onNodeLost(this::takeOver);
+            cluster.start(vertx, new io.vertx.core.json.JsonObject().put("http", api.port())
+                    .put("rtpHost", config.str("rtp.publicHost")).put("rtpPort", ingest.port()), registry);
+        }
         LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port()
                 + " (transport: " + (vertx.isNativeTransportEnabled() ? "native epoll" : "NIO") + ")");
         if (config.usesDevelopmentJwtSecret()) {
             LOG.warning("the development JWT secret is in use: set ROOMCAST_JWT_SECRET before exposing this server");
         }
+    }
+
+    /**
+     * On the oldest survivor, for a node that left without saying so: its rooms become this node's
+     * (read back from the shared store, their sessions ended), and its interrupted recordings are
+     * finalized from the parts it had uploaded.
+     */
+    private void takeOver(String lostNode) {
+        List<String> lostRooms = cluster.roomsOf(lostNode);
+        java.util.Set<String> adopted = new java.util.HashSet<>();
+        for (String roomId : lostRooms) {
+            try {
+                rooms.adopt(roomId).await(60, TimeUnit.SECONDS);
+                cluster.own(roomId);
+                adopted.add(roomId);
+            } catch (Exception e) {
+                LOG.warning("could not take over room " + roomId + " of " + lostNode + ": " + e);
+            }
+        }
+        LOG.info(() -> "took over " + adopted.size() + " rooms of " + lostNode);
+        outputs.recoverRooms(adopted);
+        postCall.resumeRooms(adopted);
     }
 
     /** {@code auto}: x264 when this build has it (the gpl profile), else OpenH264. */
@@ -226,6 +277,7 @@ public final class Roomcast implements AutoCloseable {
                 LOG.warning("stopping the embedded store: " + e);
             }
         }
+        if (cluster != null) cluster.close();
         registry.close();
     }
 

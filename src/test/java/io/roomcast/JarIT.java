@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -135,6 +136,81 @@ class JarIT {
             Thread.sleep(500);
             JsonObject a = api.trackStats(room, "real", "audio");
             assertTrue(a.getLong("framesDecoded") >= 140, "a real participant after the fuzz: " + a);
+        }
+    }
+
+    /**
+     * Two {@code java -jar} nodes form a cluster over one S3 server. A room created through one is
+     * joined and recorded through the other; then the node running it is killed (-9): the survivor
+     * takes the room over, finalizes the interrupted recording from its uploaded parts, and places
+     * the next join on itself.
+     */
+    @Test
+    void twoJarsFormAClusterAndTheSurvivorFinalizesALostNodesRecording() throws Exception {
+        int s3port = JarProcess.freePort();
+        int ca = JarProcess.freePort();
+        int cb = JarProcess.freePort();
+        String members = "127.0.0.1:" + ca + ",127.0.0.1:" + cb;
+        try (io.roomcast.storage.EmbeddedS3 s3 = io.roomcast.storage.EmbeddedS3.start(work.resolve("s3"), "127.0.0.1", s3port,
+                "roomcast-dev", "roomcast-dev-secret-key", "roomcast")) {
+            Map<String, String> envA = env();
+            Map<String, String> envB = env();
+            envA.put("ROOMCAST_DATA_DIR", work.resolve("a").toString());
+            envB.put("ROOMCAST_DATA_DIR", work.resolve("b").toString());
+            for (Map<String, String> e : List.of(envA, envB)) {
+                e.put("ROOMCAST_CLUSTER", "true");
+                e.put("ROOMCAST_CLUSTER_MEMBERS", members);
+                e.put("ROOMCAST_S3_ENDPOINT", s3.endpoint().toString());
+            }
+            envA.put("ROOMCAST_CLUSTER_PORT", Integer.toString(ca));
+            envB.put("ROOMCAST_CLUSTER_PORT", Integer.toString(cb));
+            try (JarProcess a = JarProcess.start(work, envA); JarProcess b = JarProcess.start(work, envB)) {
+                Api viaA = new Api(a.httpPort, mint(envA));
+                Api viaB = new Api(b.httpPort, mint(envB));
+                String room = viaA.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+                Api.Response joined = viaB.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "p1")
+                        .put("name", "P One").put("tracks", new JsonArray()
+                                .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", 61).put("payloadType", 111))
+                                .add(new JsonObject().put("kind", "video").put("codec", "vp8").put("ssrc", 62).put("payloadType", 96))));
+                assertEquals(200, joined.status(), joined.body());
+                int rtp = joined.json().getJsonObject("ingest").getInteger("port");
+                boolean aOwns = rtp == Integer.parseInt(envA.get("ROOMCAST_RTP_PORT"));
+                assertTrue(aOwns || rtp == Integer.parseInt(envB.get("ROOMCAST_RTP_PORT")), "the join names a node: " + joined.body());
+                JarProcess owner = aOwns ? a : b;
+                Api survivor = aOwns ? viaB : viaA;
+                Map<String, String> survivorEnv = aOwns ? envB : envA;
+                String rec;
+                double sent;
+                try (RtpSender au = RtpSender.opus(rtp, 61, 111);
+                     RtpSender v = RtpSender.video(rtp, 62, 96, "vp8", 640, 360).talkingHead()) {
+                    au.startTestSignal(20);
+                    v.startTestSignal(20);
+                    rec = survivor.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                            .json().getString("id");
+                    waitForRecording(survivor, rec, "started", 15_000);
+                    long t0 = System.nanoTime();
+                    Thread.sleep(8000);
+                    sent = (System.nanoTime() - t0) / 1e9;
+                    long killedAt = System.nanoTime();
+                    owner.kill();
+                    JsonObject done = waitForRecording(survivor, rec, "stopped", 90_000);
+                    System.out.printf("CLUSTER node lost: the survivor finalized the recording %.1f s after the kill%n",
+                            (System.nanoTime() - killedAt) / 1e9);
+                    assertTrue(done.getBoolean("interrupted"), done.encode());
+                    Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"),
+                            work.resolve("lost.mp4")).toString());
+                    assertEquals("h264", p.videoCodec());
+                    assertTrue(p.seconds() >= sent - 2.0 && p.seconds() <= sent + 0.5, p.seconds() + " s kept of " + sent + " s");
+                }
+                assertEquals(room, survivor.get("/v2/rooms/" + room).json().getString("roomId"), "the survivor serves the room");
+                Api.Response again = survivor.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "p1")
+                        .put("name", "P One").put("tracks", new JsonArray()
+                                .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", 63).put("payloadType", 111))));
+                assertEquals(200, again.status(), again.body());
+                assertEquals(Integer.parseInt(survivorEnv.get("ROOMCAST_RTP_PORT")), again.json().getJsonObject("ingest").getInteger("port"),
+                        "the next join is placed on the live node");
+                assertTrue(!again.json().getString("sessionId").equals(joined.json().getString("sessionId")), "a new session");
+            }
         }
     }
 

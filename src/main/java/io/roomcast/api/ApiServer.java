@@ -67,6 +67,8 @@ public final class ApiServer {
             "post-transcription-completed", "post-transcription-failed");
 
     private final Vertx vertx;
+    private final io.roomcast.cluster.Cluster cluster;
+    private final ClusterRouting routing;
     private final Config config;
     private final RoomService rooms;
     private final RtpIngest ingest;
@@ -85,7 +87,10 @@ public final class ApiServer {
 
     public ApiServer(Vertx vertx, Config config, RoomService rooms, RtpIngest ingest,
                      TranscriptionService transcription, OutputService outputs, PostCallService postCall, Webhooks webhooks,
-                     ObjectStore store, PrometheusMeterRegistry registry) {
+                     ObjectStore store, PrometheusMeterRegistry registry, io.roomcast.cluster.Cluster cluster) {
+        this.cluster = cluster;
+        this.routing = cluster == null ? null
+                : new ClusterRouting(vertx, cluster, config.str("http.host"), this::port, config.integer("limits.maxPerPage"));
         this.outputs = outputs;
         this.postCall = postCall;
         this.vertx = vertx;
@@ -125,7 +130,10 @@ public final class ApiServer {
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16384)
                 .setCompressionSupported(true);
-        return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
+        return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+            server = s;
+            if (routing != null) routing.listen();
+        });
     }
 
     public int port() {
@@ -158,6 +166,7 @@ public final class ApiServer {
             else body.handle(ctx);
         });
         r.route("/v2/*").handler(this::authenticate);
+        if (routing != null) r.route("/v2/*").handler(routing::route);
 
         // Rooms and sessions
         r.post("/v2/rooms").handler(api(this::createRoom));
@@ -237,12 +246,12 @@ public final class ApiServer {
         }
     }
 
-    private static void json(RoutingContext ctx, int status, JsonObject body) {
+    static void json(RoutingContext ctx, int status, JsonObject body) {
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end(body.toBuffer());
     }
 
-    private static void error(RoutingContext ctx, int status, String code, String message) {
+    static void error(RoutingContext ctx, int status, String code, String message) {
         if (ctx.response().ended()) return;
         json(ctx, status, ApiException.body(code, message));
     }
@@ -368,7 +377,12 @@ public final class ApiServer {
                 }
             }
         }
-        return rooms.createRoom(customRoomId, url, events).map(Room::toJson);
+        if (cluster == null) return rooms.createRoom(customRoomId, url, events).map(Room::toJson);
+        // In a cluster the room lives here (the entry node placed it by load): say so in the shared map.
+        return rooms.createRoom(customRoomId, url, events).compose(room -> vertx.executeBlocking(() -> {
+            cluster.own(room.roomId());
+            return room.toJson();
+        }, false));
     }
 
     private Future<JsonObject> listRooms(RoutingContext ctx) {
@@ -422,6 +436,13 @@ public final class ApiServer {
             if (!(list.getValue(i) instanceof JsonObject t)) throw ApiException.badRequest("tracks[" + i + "] must be an object");
             tracks.add(track(t, i));
             if (!seen.add(tracks.get(i).ssrc())) throw ApiException.badRequest("tracks[" + i + "].ssrc is used twice");
+        }
+        if (cluster != null && rooms.activeSession(roomId) == null) {
+            if (cluster.overCeiling()) {
+                throw new ApiException(503, "node_overloaded", "the node that holds room " + roomId
+                        + " is over its load ceiling (cluster.maxLoad " + cluster.maxLoad() + "); try again shortly");
+            }
+            cluster.placedHere(); // a new session: counted until the CPU measurement shows it
         }
         return rooms.join(roomId, participantId, name, tracks).map(j -> new JsonObject()
                 .put("sessionId", j.session().sessionId())
@@ -654,7 +675,8 @@ public final class ApiServer {
      * like a presigned URL.
      */
     private JsonObject playable(RoutingContext ctx, JsonObject hls) {
-        String host = ctx.request().getHeader(HttpHeaders.HOST);
+        String host = ctx.request().getHeader(ctx.request().getHeader(ClusterRouting.FORWARDED) != null
+                ? "X-Forwarded-Host" : HttpHeaders.HOST.toString());
         if (host == null) host = config.str("http.host") + ":" + port();
         String base = (ctx.request().isSSL() ? "https://" : "http://") + host;
         String token = TokenMinter.mintHlsViewer(config.str("auth.jwtSecret"), hls.getString("roomId"), hls.getString("id"),
@@ -770,9 +792,17 @@ public final class ApiServer {
     /** JSON list of final captions, or Server-Sent Events of every caption with Accept: text/event-stream. */
     private void captions(RoutingContext ctx) {
         String roomId = pathRoomId(ctx);
-        rooms.room(roomId);
         long since = sinceParam(ctx);
         String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+        if (cluster != null && !rooms.isLocal(roomId) && accept != null && accept.contains("text/event-stream")) {
+            // Another node runs the room: its captions come over the cluster's event bus.
+            vertx.executeBlocking(() -> cluster.owner(roomId), false).onComplete(ar -> {
+                if (ar.failed() || ar.result() == null) error(ctx, 404, "not_found", "room " + roomId + " does not exist");
+                else captionStream(ctx, roomId, List.of());
+            });
+            return;
+        }
+        rooms.room(roomId);
         if (accept == null || !accept.contains("text/event-stream")) {
             JsonArray data = new JsonArray();
             for (Caption c : transcription.captions(roomId, since)) data.add(c.toJson());
@@ -781,10 +811,15 @@ public final class ApiServer {
                     .put("transcription", live == null ? null : live.toJson()).put("data", data));
             return;
         }
+        captionStream(ctx, roomId, transcription.captions(roomId, since));
+    }
+
+    /** Server-Sent Events: the backlog, then every caption published for the room on the event bus. */
+    private void captionStream(RoutingContext ctx, String roomId, List<Caption> backlog) {
         var response = ctx.response().setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("X-Accel-Buffering", "no");
         response.write(": captions of room " + roomId + "\n\n");
-        for (Caption c : transcription.captions(roomId, since)) {
+        for (Caption c : backlog) {
             response.write("event: caption\nid: " + c.seq() + "\ndata: " + c.toJson().encode() + "\n\n");
         }
         var consumer = vertx.eventBus().<JsonObject>consumer(TranscriptionService.ADDRESS + "." + roomId, msg ->
@@ -798,7 +833,7 @@ public final class ApiServer {
 
     private void captionsWebSocket(RoutingContext ctx) {
         String roomId = pathRoomId(ctx);
-        rooms.room(roomId);
+        if (cluster == null || rooms.isLocal(roomId)) rooms.room(roomId); // elsewhere in a cluster: fed by the event bus
         ctx.request().toWebSocket().onSuccess(ws -> {
             var consumer = vertx.eventBus().<JsonObject>consumer(TranscriptionService.ADDRESS + "." + roomId,
                     msg -> ws.writeTextMessage(msg.body().encode()));

@@ -50,6 +50,8 @@ public final class Config {
         ENV.put("ROOMCAST_CLUSTER", "cluster.enabled");
         ENV.put("ROOMCAST_CLUSTER_PORT", "cluster.port");
         ENV.put("ROOMCAST_CLUSTER_MEMBERS", "cluster.members");
+        ENV.put("ROOMCAST_CLUSTER_HOST", "cluster.host");
+        ENV.put("ROOMCAST_NODE_NAME", "cluster.nodeName");
     }
 
     /** Keys whose values must never be printed. */
@@ -205,6 +207,10 @@ public final class Config {
         requirePort("rtp.port");
         requirePort("s3.port");
         requirePort("cluster.port");
+        requireNonBlank("cluster.host");
+        requireRange("cluster.failureSeconds", 2, 600);
+        double maxLoad = num("cluster.maxLoad").doubleValue();
+        if (!(maxLoad > 0 && maxLoad <= 1)) fail("cluster.maxLoad", "must be above 0 and at most 1 (got " + maxLoad + ")");
         requireNonBlank("http.host");
         requireNonBlank("rtp.host");
         requireNonBlank("rtp.publicHost");

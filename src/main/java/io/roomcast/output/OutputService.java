@@ -776,39 +776,63 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
      * Loads every manifest; recordings a crash interrupted are finalized from their uploaded parts
      * (on a worker, after this returns), livestreams and HLS streams that were running are closed.
      */
-    public Future<Void> load() {
-        return loadDir("meta/recordings/", recordings)
-                .compose(v -> loadDir("meta/hls/", hlsRecords))
-                .compose(v -> loadDir("meta/livestreams/", livestreamRecords))
-                .onSuccess(v -> {
-                    for (JsonObject m : livestreamRecords.values()) {
-                        if (!TERMINAL.contains(m.getString("status"))) {
-                            m.put("status", "stopped").put("reason", "the node stopped while it was streaming");
-                            persister.write("meta/livestreams/" + m.getString("id") + ".json", m);
-                        }
-                    }
-                    List<JsonObject> interrupted = new ArrayList<>();
-                    for (JsonObject m : recordings.values()) if (!TERMINAL.contains(m.getString("status"))) interrupted.add(m);
-                    List<JsonObject> hlsInterrupted = new ArrayList<>();
-                    for (JsonObject m : hlsRecords.values()) if (!TERMINAL.contains(m.getString("status"))) hlsInterrupted.add(m);
-                    if (interrupted.isEmpty() && hlsInterrupted.isEmpty()) {
-                        store.abortIncompleteUploads("recordings/");
-                        return;
-                    }
-                    Thread t = new Thread(() -> recover(interrupted, hlsInterrupted), "roomcast-recover");
-                    t.setDaemon(true);
-                    t.start();
-                });
+    public Future<Void> load(java.util.function.Predicate<String> roomIsHere, boolean abortUploads) {
+        return loadDir("meta/recordings/", recordings, roomIsHere)
+                .compose(v -> loadDir("meta/hls/", hlsRecords, roomIsHere))
+                .compose(v -> loadDir("meta/livestreams/", livestreamRecords, roomIsHere))
+                .onSuccess(v -> recoverInterrupted(m -> true, abortUploads));
     }
 
-    private Future<Void> loadDir(String prefix, Map<String, JsonObject> into) {
+    /**
+     * After taking over a lost node's rooms (blocking): their outputs' manifests are read, and what
+     * was running there is closed or finalized from its uploaded parts, as after a restart.
+     */
+    public void recoverRooms(java.util.Set<String> roomIds) {
+        if (roomIds.isEmpty()) return;
+        try {
+            loadDir("meta/recordings/", recordings, roomIds::contains)
+                    .compose(v -> loadDir("meta/hls/", hlsRecords, roomIds::contains))
+                    .compose(v -> loadDir("meta/livestreams/", livestreamRecords, roomIds::contains))
+                    .await(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "could not read the outputs of taken-over rooms", e);
+            return;
+        }
+        recoverInterrupted(m -> roomIds.contains(m.getString("roomId")), false);
+    }
+
+    private void recoverInterrupted(java.util.function.Predicate<JsonObject> which, boolean abortUploads) {
+        for (JsonObject m : livestreamRecords.values()) {
+            if (which.test(m) && !TERMINAL.contains(m.getString("status"))) {
+                m.put("status", "stopped").put("reason", "the node stopped while it was streaming");
+                persister.write("meta/livestreams/" + m.getString("id") + ".json", m);
+            }
+        }
+        List<JsonObject> interrupted = new ArrayList<>();
+        for (JsonObject m : recordings.values()) {
+            if (which.test(m) && !TERMINAL.contains(m.getString("status")) && !live.containsKey(m.getString("id"))) interrupted.add(m);
+        }
+        List<JsonObject> hlsInterrupted = new ArrayList<>();
+        for (JsonObject m : hlsRecords.values()) {
+            if (which.test(m) && !TERMINAL.contains(m.getString("status")) && !live.containsKey(m.getString("id"))) hlsInterrupted.add(m);
+        }
+        if (interrupted.isEmpty() && hlsInterrupted.isEmpty()) {
+            if (abortUploads) store.abortIncompleteUploads("recordings/");
+            return;
+        }
+        Thread t = new Thread(() -> recover(interrupted, hlsInterrupted, abortUploads), "roomcast-recover");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private Future<Void> loadDir(String prefix, Map<String, JsonObject> into, java.util.function.Predicate<String> roomIsHere) {
         return store.listKeys(prefix).compose(keys -> {
             List<Future<JsonObject>> all = new ArrayList<>();
             for (String k : keys) if (k.endsWith(".json")) all.add(store.getJson(k));
             return Future.all(all).map(cf -> {
                 for (Future<JsonObject> f : all) {
                     JsonObject j = f.result();
-                    if (j != null && j.getString("id") != null) into.put(j.getString("id"), j);
+                    if (j != null && j.getString("id") != null && roomIsHere.test(j.getString("roomId"))) into.put(j.getString("id"), j);
                 }
                 return null;
             });
@@ -817,7 +841,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
 
     private final List<Thread> recoveries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private void recover(List<JsonObject> recs, List<JsonObject> streams) {
+    private void recover(List<JsonObject> recs, List<JsonObject> streams, boolean abortUploads) {
         recoveries.add(Thread.currentThread());
         for (JsonObject m : streams) {
             try {
@@ -845,6 +869,7 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
                 persister.write("meta/recordings/" + m.getString("id") + ".json", m);
             }
         }
+        if (!abortUploads) return; // in a cluster another node may be uploading under the same prefix
         try {
             store.abortIncompleteUploads("recordings/").await(60, TimeUnit.SECONDS);
             for (JsonObject m : recs) {

@@ -60,6 +60,7 @@ public final class RoomService {
     private final long graceMs;
     private final int maxRooms;
     private final int maxParticipantsPerRoom;
+    private volatile String node;
 
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -95,21 +96,67 @@ public final class RoomService {
         return s == null ? null : s.participants.get(participantId);
     }
 
-    /** Reads every room and session manifest from the store. Call once, before serving. */
+    /** In a cluster: this node's name, written into the manifests of the rooms it owns. Before {@link #load}. */
+    public void setNode(String name) {
+        this.node = name;
+    }
+
+    /** Whether this node holds the room (always, outside a cluster, for rooms that exist). */
+    public boolean isLocal(String roomId) {
+        return roomId != null && rooms.containsKey(roomId);
+    }
+
+    private JsonObject manifest(Room room) {
+        JsonObject j = room.toJson();
+        if (node != null) j.put("node", node);
+        return j;
+    }
+
+    /**
+     * Reads the room and session manifests from the store (in a cluster, only the rooms whose
+     * manifest names this node). Call once, before serving.
+     */
     public Future<Void> load() {
         Future<Void> roomsLoaded = store.listKeys(ROOMS_PREFIX).compose(keys -> loadAll(keys, json -> {
+            if (node != null && !node.equals(json.getString("node"))) return;
             Room room = Room.fromJson(json);
             rooms.put(room.roomId(), room);
         }));
-        Future<Void> sessionsLoaded = store.listKeys(SESSIONS_PREFIX).compose(keys -> loadAll(keys, json -> {
+        Future<Void> sessionsLoaded = roomsLoaded.compose(v -> store.listKeys(SESSIONS_PREFIX)).compose(keys -> loadAll(keys, json -> {
             Session s = Session.fromJson(json);
-            sessions.put(s.sessionId, s);
+            if (rooms.containsKey(s.roomId)) sessions.put(s.sessionId, s);
         }));
-        return Future.all(roomsLoaded, sessionsLoaded).map(v -> {
+        return sessionsLoaded.map(v -> {
             restoreActive();
             LOG.info(() -> "loaded " + rooms.size() + " rooms and " + sessions.size() + " sessions from the store");
             return null;
         });
+    }
+
+    /**
+     * Takes over a room from a lost node: its manifest (now naming this node) and sessions are read
+     * from the store; a session that was ongoing there is ended here (its media went with the node).
+     * Blocking: call from a worker thread.
+     */
+    public Future<Room> adopt(String roomId) {
+        JsonObject json = store.getJson(ROOMS_PREFIX + roomId + ".json").await();
+        if (json == null) return Future.failedFuture("no manifest for room " + roomId);
+        Room room = Room.fromJson(json);
+        rooms.put(roomId, room);
+        persister.write(ROOMS_PREFIX + roomId + ".json", manifest(room)).await();
+        List<Session> ongoing = new ArrayList<>();
+        loadAll(store.listKeys(SESSIONS_PREFIX + roomId + "/").await(), j -> {
+            Session s = Session.fromJson(j);
+            sessions.put(s.sessionId, s);
+            if (s.ongoing()) ongoing.add(s);
+        }).await();
+        for (Session s : ongoing) {
+            synchronized (this) {
+                active.put(s.roomId, s);
+            }
+            end(s).await();
+        }
+        return Future.succeededFuture(room);
     }
 
     private Future<Void> loadAll(List<String> keys, java.util.function.Consumer<JsonObject> into) {
@@ -153,7 +200,7 @@ public final class RoomService {
             room = new Room(id, customRoomId, now(), webhookUrl, webhookEvents);
             rooms.put(id, room);
         }
-        return persister.write(ROOMS_PREFIX + room.roomId() + ".json", room.toJson()).map(room);
+        return persister.write(ROOMS_PREFIX + room.roomId() + ".json", manifest(room)).map(room);
     }
 
     public Room room(String roomId) {

@@ -272,7 +272,20 @@ public final class PostCallService {
     }
 
     /** Loads every job; those a stop interrupted (queued or processing) run again. */
-    public Future<Void> load() {
+    public Future<Void> load(java.util.function.Predicate<String> roomIsHere) {
+        return loadJobs(roomIsHere);
+    }
+
+    /** After taking over a lost node's rooms: their jobs, finished or not, are this node's now. */
+    public void resumeRooms(java.util.Set<String> roomIds) {
+        try {
+            loadJobs(roomIds::contains).await(120, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warning("could not resume the transcription jobs of taken-over rooms: " + e);
+        }
+    }
+
+    private Future<Void> loadJobs(java.util.function.Predicate<String> roomIsHere) {
         return store.listKeys(META).compose(keys -> {
             List<Future<JsonObject>> all = new ArrayList<>();
             for (String k : keys) all.add(store.getJson(k));
@@ -280,7 +293,7 @@ public final class PostCallService {
                 List<JsonObject> resume = new ArrayList<>();
                 for (Future<JsonObject> f : all) {
                     JsonObject j = f.result();
-                    if (j == null || j.getString("id") == null) continue;
+                    if (j == null || j.getString("id") == null || !roomIsHere.test(j.getString("roomId"))) continue;
                     jobs.put(j.getString("id"), j);
                     if ("queued".equals(j.getString("status")) || "processing".equals(j.getString("status"))) resume.add(j);
                 }

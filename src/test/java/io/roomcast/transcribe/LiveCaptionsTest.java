@@ -14,15 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -62,27 +56,8 @@ class LiveCaptionsTest {
         return room;
     }
 
-    /** Reads Server-Sent Events in the background, keeping each caption's JSON. */
     static List<JsonObject> sse(String room, String token) throws Exception {
-        List<JsonObject> out = new CopyOnWriteArrayList<>();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/v2/rooms/" + room
-                + "/captions?token=" + token)).header("Accept", "text/event-stream").build();
-        HttpResponse<InputStream> resp = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, resp.statusCode());
-        assertTrue(resp.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
-        Thread t = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (line.startsWith("data: ")) out.add(new JsonObject(line.substring(6)));
-                }
-            } catch (Exception e) {
-                // closed at the end of the test
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return out;
+        return io.roomcast.support.Sse.captions(node.httpPort(), room, token);
     }
 
     static String finalText(List<JsonObject> captions, String participant) {

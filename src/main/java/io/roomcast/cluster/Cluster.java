@@ -1,0 +1,285 @@
+package io.roomcast.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * Membership, placement and node loss for a Roomcast cluster, on Vert.x's Hazelcast cluster manager
+ * (TCP-IP join from a member list, no multicast). Two cluster-wide maps: {@code roomcast.rooms}
+ * (roomId to the name of the node that owns the room and runs its sessions) and
+ * {@code roomcast.nodes} (name to that node's addresses and measured load, refreshed every 2 s).
+ * Hazelcast's maps are blocking: call them off the event loop.
+ */
+public final class Cluster {
+    private static final Logger LOG = Logger.getLogger(Cluster.class.getName());
+    public static final String ROOMS = "roomcast.rooms";
+    public static final String NODES = "roomcast.nodes";
+    /** Event bus address on which a node takes forwarded API requests. */
+    public static String httpAddress(String node) {
+        return "roomcast.http." + node;
+    }
+
+    private final String name;
+    private final HazelcastInstance hazelcast;
+    private final HazelcastClusterManager manager;
+    private final double maxLoad;
+    private final double placementCost;
+    private final int cores = Runtime.getRuntime().availableProcessors();
+    private final List<Long> recentPlacements = new ArrayList<>();
+    private double smoothedCpu;
+    private final Map<String, Double> knownLoads = new ConcurrentHashMap<>();
+    private volatile JsonObject self = new JsonObject();
+    private volatile Consumer<String> onNodeLost = n -> { };
+    private final Map<String, String> rooms;
+    private final Map<String, String> nodes;
+    private Vertx vertx;
+    private long timer = -1;
+
+    /**
+     * Starts this node's Hazelcast member: binds {@code host:port} only, joins {@code members}
+     * ("host:port,host:port"), detects a silent member within {@code failureSeconds}.
+     */
+    public Cluster(String name, String host, int port, String members, int failureSeconds, double maxLoad, double placementCost) {
+        this.name = name;
+        this.maxLoad = maxLoad;
+        this.placementCost = placementCost;
+        Config cfg = ConfigUtil.loadConfig();
+        cfg.setClusterName("roomcast");
+        cfg.setProperty("hazelcast.logging.type", "jdk");
+        cfg.setProperty("hazelcast.phone.home.enabled", "false");
+        cfg.setProperty("hazelcast.socket.bind.any", "false");
+        cfg.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        cfg.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(failureSeconds));
+        cfg.setProperty("hazelcast.wait.seconds.before.join", "1");
+        cfg.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
+        String ip;
+        try {
+            ip = java.net.InetAddress.getByName(host).getHostAddress(); // Hazelcast wants an address, not a name
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("cluster.host '" + host + "' does not resolve", e);
+        }
+        cfg.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(ip);
+        JoinConfig join = cfg.getNetworkConfig().getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        List<String> list = Arrays.stream(members.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2)
+                .setMembers(list.isEmpty() ? List.of(host + ":" + port) : list);
+        // Vert.x finds its node id in this member attribute when it is given a running instance.
+        cfg.getMemberAttributeConfig().setAttribute("__vertx.nodeId", java.util.UUID.randomUUID().toString());
+        this.hazelcast = Hazelcast.newHazelcastInstance(cfg);
+        this.manager = new HazelcastClusterManager(hazelcast);
+        this.rooms = hazelcast.getMap(ROOMS);
+        this.nodes = hazelcast.getMap(NODES);
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                LOG.info(() -> "cluster: member joined " + e.getMember().getAddress());
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                LOG.warning("cluster: member lost " + e.getMember().getAddress());
+                String uuid = e.getMember().getUuid().toString();
+                Thread t = new Thread(() -> lost(uuid), "roomcast-node-lost");
+                t.setDaemon(true);
+                t.start();
+            }
+        });
+    }
+
+    public HazelcastClusterManager manager() {
+        return manager;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** After Vert.x is up: publish this node and start measuring its load. */
+    public void start(Vertx vertx, JsonObject addresses, MeterRegistry registry) {
+        this.vertx = vertx;
+        this.self = addresses.copy().put("member", hazelcast.getCluster().getLocalMember().getUuid().toString());
+        publishLoad();
+        timer = vertx.setPeriodic(2000, t -> vertx.executeBlocking(() -> {
+            publishLoad();
+            return null;
+        }, false));
+        Gauge.builder("roomcast_cluster_nodes", hazelcast, h -> h.getCluster().getMembers().size())
+                .description("Members of the Roomcast cluster").register(registry);
+        Gauge.builder("roomcast_cluster_node_load", this, c -> c.load()).tag("node", name)
+                .description("This node's load (0-1): measured CPU plus the estimate of sessions placed in the last 10 s")
+                .register(registry);
+        Gauge.builder("roomcast_cluster_nodes_over_ceiling", this, c -> c.knownLoads.values().stream().filter(l -> l > maxLoad).count())
+                .register(registry);
+    }
+
+    /** Called with the name of a node that left without saying so, on the node chosen to take over. */
+    public void onNodeLost(Consumer<String> handler) {
+        this.onNodeLost = handler;
+    }
+
+    // ---- load and placement ----
+
+    private double measuredCpu() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            double v = sun.getProcessCpuLoad();
+            return v < 0 ? 0 : v;
+        }
+        return 0;
+    }
+
+    /**
+     * This process's CPU (share of the machine, smoothed over about 10 s so a start-up or GC spike
+     * does not count) plus the estimated cost of sessions started here in the last 10 s, which the
+     * measurement does not show yet.
+     */
+    public synchronized double load() {
+        long now = System.nanoTime();
+        recentPlacements.removeIf(t -> now - t > 10_000_000_000L);
+        return smoothedCpu + recentPlacements.size() * placementCost / cores;
+    }
+
+    private void publishLoad() {
+        synchronized (this) {
+            smoothedCpu = smoothedCpu * 0.8 + measuredCpu() * 0.2;
+        }
+        double l = load();
+        nodes.put(name, self.copy().put("load", l).put("at", System.currentTimeMillis()).encode());
+        for (Map.Entry<String, String> e : nodes.entrySet()) knownLoads.put(e.getKey(), new JsonObject(e.getValue()).getDouble("load"));
+    }
+
+    public boolean overCeiling() {
+        return load() > maxLoad;
+    }
+
+    public double maxLoad() {
+        return maxLoad;
+    }
+
+    /** The least loaded live node under the ceiling (this one on a tie), or null when all are full. Blocking. */
+    public String place() {
+        Set<String> live = liveMembers();
+        String best = null;
+        double bestLoad = Double.MAX_VALUE;
+        for (Map.Entry<String, String> e : nodes.entrySet()) {
+            JsonObject n = new JsonObject(e.getValue());
+            if (!live.contains(n.getString("member"))) continue;
+            double l = e.getKey().equals(name) ? load() : n.getDouble("load");
+            if (l > maxLoad) continue;
+            if (l < bestLoad - 0.02 || (Math.abs(l - bestLoad) <= 0.02 && e.getKey().equals(name))) {
+                best = e.getKey();
+                bestLoad = l;
+            }
+        }
+        return best;
+    }
+
+    /** Counts a session or room just placed here into the load until the measurement shows it. */
+    public synchronized void placedHere() {
+        recentPlacements.add(System.nanoTime());
+    }
+
+    private Set<String> liveMembers() {
+        Set<String> s = new java.util.HashSet<>();
+        for (Member m : hazelcast.getCluster().getMembers()) s.add(m.getUuid().toString());
+        return s;
+    }
+
+    /** Live node names, this one first. Blocking. */
+    public List<String> liveNodes() {
+        Set<String> live = liveMembers();
+        List<String> out = new ArrayList<>();
+        out.add(name);
+        for (Map.Entry<String, String> e : nodes.entrySet()) {
+            if (!e.getKey().equals(name) && live.contains(new JsonObject(e.getValue()).getString("member"))) out.add(e.getKey());
+        }
+        return out;
+    }
+
+    // ---- ownership ----
+
+    /** The node owning a room, or null when the cluster does not know it. Blocking. */
+    public String owner(String roomId) {
+        return rooms.get(roomId);
+    }
+
+    public void own(String roomId) {
+        rooms.put(roomId, name);
+    }
+
+    public void ownAll(java.util.Collection<String> roomIds) {
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String id : roomIds) m.put(id, name);
+        rooms.putAll(m);
+    }
+
+    /** Takes over the rooms of a lost node when this is the oldest surviving member. */
+    private void lost(String memberUuid) {
+        try {
+            String lostName = null;
+            for (Map.Entry<String, String> e : nodes.entrySet()) {
+                if (memberUuid.equals(new JsonObject(e.getValue()).getString("member"))) lostName = e.getKey();
+            }
+            if (lostName == null || lostName.equals(name)) return;
+            Member oldest = hazelcast.getCluster().getMembers().iterator().next();
+            if (!oldest.localMember()) return; // another survivor takes over
+            nodes.remove(lostName);
+            knownLoads.remove(lostName);
+            LOG.warning("cluster: node " + lostName + " is lost; taking over its rooms");
+            onNodeLost.accept(lostName);
+        } catch (RuntimeException e) {
+            LOG.warning("cluster: taking over a lost node failed: " + e);
+        }
+    }
+
+    /** The rooms the cluster map gives to {@code node}. Blocking. */
+    public List<String> roomsOf(String node) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : rooms.entrySet()) if (node.equals(e.getValue())) out.add(e.getKey());
+        return out;
+    }
+
+    public JsonObject describe() {
+        JsonObject out = new JsonObject().put("node", name).put("members", hazelcast.getCluster().getMembers().size());
+        for (Map.Entry<String, String> e : nodes.entrySet()) out.put(e.getKey(), new JsonObject(e.getValue()));
+        return out;
+    }
+
+    /** Leaves the cluster (after Vert.x has closed). */
+    public void close() {
+        if (vertx != null && timer >= 0) vertx.cancelTimer(timer);
+        try {
+            if (nodes != null) nodes.remove(name);
+        } catch (RuntimeException e) {
+            // already leaving
+        }
+        try {
+            hazelcast.shutdown();
+        } catch (RuntimeException e) {
+            LOG.warning("cluster: leaving: " + e);
+        }
+    }
+}

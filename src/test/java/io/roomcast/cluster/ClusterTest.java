@@ -1,0 +1,133 @@
+package io.roomcast.cluster;
+
+import io.roomcast.Roomcast;
+import io.roomcast.storage.EmbeddedS3;
+import io.roomcast.support.Api;
+import io.roomcast.support.JarProcess;
+import io.roomcast.support.Media;
+import io.roomcast.support.RtpSender;
+import io.roomcast.support.Sse;
+import io.roomcast.support.TestNode;
+import io.roomcast.support.Tokens;
+import io.roomcast.support.Wav;
+import io.roomcast.support.Wer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two clustered nodes in one test run, on loopback, sharing one S3 server: a room created through
+ * one node is joined, recorded and captioned entirely through the node that does not run it.
+ */
+class ClusterTest {
+    @TempDir
+    Path a;
+    @TempDir
+    Path b;
+    @TempDir
+    Path s3dir;
+    @TempDir
+    Path downloads;
+
+    static Map<String, Object> clustered(Path data, String s3, int port, String members) {
+        Map<String, Object> cfg = TestNode.defaults(data);
+        cfg.put("s3.endpoint", s3);
+        cfg.put("cluster.enabled", true);
+        cfg.put("cluster.port", port);
+        cfg.put("cluster.members", members);
+        return cfg;
+    }
+
+    @Test
+    void aRoomIsDrivenEntirelyThroughTheNodeThatDoesNotRunIt() throws Exception {
+        int pa = JarProcess.freePort();
+        int pb = JarProcess.freePort();
+        String members = "127.0.0.1:" + pa + ",127.0.0.1:" + pb;
+        try (EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", JarProcess.freePort(), "roomcast-dev", "roomcast-dev-secret-key", "roomcast");
+             Roomcast nodeA = TestNode.start(clustered(a, s3.endpoint().toString(), pa, members));
+             Roomcast nodeB = TestNode.start(clustered(b, s3.endpoint().toString(), pb, members))) {
+            Api viaA = new Api(nodeA.httpPort(), Tokens.admin());
+            Api viaB = new Api(nodeB.httpPort(), Tokens.admin());
+            String metrics = viaB.as(null).get("/metrics").body();
+            assertTrue(metrics.contains("roomcast_cluster_nodes 2.0"), "both nodes in one cluster: "
+                    + metrics.lines().filter(l -> l.startsWith("roomcast_cluster")).toList());
+
+            String room = viaA.post("/v2/rooms", new JsonObject().put("customRoomId", "standup")).json().getString("roomId");
+            // Which node runs it is the cluster's choice; drive it through the other one.
+            Api.Response joined = viaB.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "ann")
+                    .put("name", "Ann").put("tracks", new JsonArray()
+                            .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", 81).put("payloadType", 111))));
+            assertEquals(200, joined.status(), joined.body());
+            int rtpPort = joined.json().getJsonObject("ingest").getInteger("port");
+            assertTrue(rtpPort == nodeA.rtpPort() || rtpPort == nodeB.rtpPort(), "the join names a node's RTP port");
+            Roomcast owner = rtpPort == nodeA.rtpPort() ? nodeA : nodeB;
+            Roomcast other = owner == nodeA ? nodeB : nodeA;
+            Api api = owner == nodeA ? viaB : viaA; // the node that does not run the room
+            assertTrue(owner.rooms().isLocal(room) && !other.rooms().isLocal(room), "one node holds the room");
+
+            assertEquals("standup", api.get("/v2/rooms/" + room).json().getString("customRoomId"));
+            assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
+            List<JsonObject> captions = Sse.captions(other.httpPort(), room, Tokens.admin());
+            Api.Response started = api.post("/v2/recordings/start", new JsonObject().put("roomId", room)
+                    .put("config", new JsonObject().put("mode", "audio")));
+            assertEquals(200, started.status(), started.body());
+            String rec = started.json().getString("id");
+
+            Wav speech = Wav.read(Wav.speech("s02.wav"));
+            long t0 = System.nanoTime();
+            try (RtpSender audio = RtpSender.opus(rtpPort, 81, 111)) { // media to the node the join named
+                audio.startSamples(java.util.Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate), speech.sampleRate);
+                audio.join();
+            }
+            Thread.sleep(1500);
+            String heard = captions.stream().filter(c -> "final".equals(c.getString("type")))
+                    .map(c -> c.getString("text")).reduce("", (x, y) -> x + " " + y).trim();
+            double wer = Wer.rate(Wer.reference("s02.wav"), heard);
+            assertTrue(wer <= 0.2, "captions on the other node's SSE, WER " + wer + ": " + heard);
+
+            Api.Response ended = api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+            assertEquals(200, ended.status(), ended.body());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            JsonObject done = waitFor(api, "/v2/recordings/" + rec, "stopped", 30_000);
+            Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("r.m4a")).toString());
+            assertEquals("aac", p.audioCodec());
+            assertTrue(p.seconds() > seconds - 3, p.seconds() + " s of " + seconds);
+            for (Api node : List.of(viaA, viaB)) {
+                JsonArray listed = node.get("/v2/recordings?roomId=" + room).json().getJsonArray("data");
+                assertEquals(rec, listed.getJsonObject(0).getString("id"), "both nodes list the recording");
+                JsonArray all = node.get("/v2/recordings").json().getJsonArray("data");
+                assertTrue(all.stream().anyMatch(o -> rec.equals(((JsonObject) o).getString("id"))), "and in the cluster-wide list");
+                JsonArray rooms = node.get("/v2/rooms").json().getJsonArray("data");
+                assertTrue(rooms.stream().anyMatch(o -> room.equals(((JsonObject) o).getString("roomId"))), "rooms listed everywhere");
+            }
+            // Errors keep their status and body across the hop.
+            Api.Response missing = api.get("/v2/rooms/" + room + "/participants/nobody/stats");
+            assertEquals(404, missing.status(), missing.body());
+            assertEquals("not_found", missing.errorCode());
+            Api.Response bad = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "nope"));
+            assertEquals(400, bad.status(), bad.body());
+            assertEquals(404, api.get("/v2/recordings/000000000000000000000000").status());
+            assertNotEquals(owner.httpPort(), other.httpPort());
+        }
+    }
+
+    static JsonObject waitFor(Api api, String path, String status, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        JsonObject last = null;
+        while (System.currentTimeMillis() < deadline) {
+            last = api.get(path).json();
+            if (status.equals(last.getString("status"))) return last;
+            Thread.sleep(200);
+        }
+        throw new AssertionError(path + " never became " + status + ": " + last);
+    }
+}
