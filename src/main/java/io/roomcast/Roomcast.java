@@ -49,6 +49,8 @@ public final class Roomcast implements AutoCloseable {
     private io.roomcast.transcribe.PostCallService postCall;
     private ApiServer api;
     private io.roomcast.cluster.Cluster cluster;
+    private java.util.concurrent.ExecutorService placing;
+    private java.util.concurrent.ExecutorService adopting;
     private boolean stopped;
 
     private Roomcast(Config config) throws Exception {
@@ -158,6 +160,31 @@ public final class Roomcast implements AutoCloseable {
                 return null;
             }).await(60, TimeUnit.SECONDS);
             cluster.onNodeLost(this::takeOver);
+            // Plain threads, not Vert.x workers: these block on the store and on the other node.
+            placing = java.util.concurrent.Executors.newSingleThreadExecutor(daemon("roomcast-placement"));
+            adopting = java.util.concurrent.Executors.newSingleThreadExecutor(daemon("roomcast-adopt"));
+            vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(io.roomcast.cluster.Cluster.placeAddress(cluster.name()), msg -> {
+                String roomId = msg.body().getString("roomId");
+                placing.execute(() -> {
+                    String node;
+                    try {
+                        node = placeSession(roomId);
+                    } catch (Exception e) {
+                        LOG.warning("placing the session of room " + roomId + ": " + e);
+                        node = cluster.name();
+                    }
+                    msg.reply(node);
+                });
+            });
+            vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(io.roomcast.cluster.Cluster.adoptAddress(cluster.name()),
+                    msg -> adopting.execute(() -> {
+                        try {
+                            adopt(msg.body().getString("roomId"));
+                            msg.reply("adopted");
+                        } catch (Exception e) {
+                            msg.fail(500, String.valueOf(e));
+                        }
+                    }));
             cluster.start(vertx, new io.vertx.core.json.JsonObject().put("http", api.port())
                     .put("rtpHost", config.str("rtp.publicHost")).put("rtpPort", ingest.port()), registry);
         }
@@ -188,6 +215,49 @@ public final class Roomcast implements AutoCloseable {
         LOG.info(() -> "took over " + adopted.size() + " rooms of " + lostNode);
         outputs.recoverRooms(adopted);
         postCall.resumeRooms(adopted);
+    }
+
+    /**
+     * On the room's node, before a join: where the room's next session runs. A room with an ongoing
+     * session stays; otherwise the least loaded node under the ceiling takes it (this one on a tie),
+     * so a session is placed by measured load when its first participant joins.
+     */
+    private String placeSession(String roomId) throws Exception {
+        if (!rooms.isLocal(roomId)) {
+            String owner = cluster.owner(roomId);
+            return owner == null ? cluster.name() : owner;
+        }
+        if (rooms.activeSession(roomId) != null) return cluster.name();
+        String best = cluster.placeFor(cluster.name());
+        if (best == null || best.equals(cluster.name()) || !rooms.release(roomId)) return cluster.name();
+        try {
+            vertx.eventBus().request(io.roomcast.cluster.Cluster.adoptAddress(best), new io.vertx.core.json.JsonObject().put("roomId", roomId))
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            outputs.forgetRoom(roomId);
+            postCall.forgetRoom(roomId);
+            LOG.info(() -> "room " + roomId + " placed on " + best + " (less loaded) for its next session");
+            return best;
+        } catch (Exception e) {
+            LOG.warning("could not move room " + roomId + " to " + best + "; it stays here: " + e);
+            adopt(roomId);
+            return cluster.name();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Makes a room this node's: its manifests, outputs and jobs read from the store, the cluster map updated. */
+    private void adopt(String roomId) throws Exception {
+        rooms.adopt(roomId).await(60, TimeUnit.SECONDS);
+        outputs.recoverRooms(java.util.Set.of(roomId));
+        postCall.resumeRooms(java.util.Set.of(roomId));
+        cluster.own(roomId);
     }
 
     /** {@code auto}: x264 when this build has it (the gpl profile), else OpenH264. */
@@ -277,6 +347,8 @@ public final class Roomcast implements AutoCloseable {
                 LOG.warning("stopping the embedded store: " + e);
             }
         }
+        if (placing != null) placing.shutdownNow();
+        if (adopting != null) adopting.shutdownNow();
         if (cluster != null) cluster.close();
         registry.close();
     }

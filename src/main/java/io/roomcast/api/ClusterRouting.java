@@ -36,7 +36,8 @@ final class ClusterRouting {
     static final String FORWARDED = "X-Roomcast-Forwarded";
     private static final Set<String> BY_ID = Set.of("recordings", "sessions", "hls", "livestreams", "transcriptions");
     private static final Set<String> LISTS = Set.of("rooms", "recordings", "sessions", "hls", "livestreams", "transcriptions");
-    private static final long TIMEOUT_MS = 60_000;
+    private static final long TIMEOUT_MS = 30_000;
+    private static final long SCATTER_TIMEOUT_MS = 5_000;
 
     private final Vertx vertx;
     private final Cluster cluster;
@@ -82,7 +83,20 @@ final class ClusterRouting {
             }
             if (roomId != null) {
                 String owner = cluster.owner(roomId);
-                return owner == null ? cluster.name() : owner;
+                if (owner == null) return cluster.name();
+                if (!cluster.isLive(owner)) return "!gone:" + owner;
+                if (method == HttpMethod.POST && seg.length == 5 && kind.equals("rooms") && seg[4].equals("participants")) {
+                    // A join: the room's node may hand the room to a less loaded node for a new session.
+                    try {
+                        return vertx.eventBus().<String>request(Cluster.placeAddress(owner), new JsonObject().put("roomId", roomId),
+                                        new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+                                .map(Message::body).toCompletionStage().toCompletableFuture()
+                                .get(TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        return owner; // unreachable: the forward says so
+                    }
+                }
+                return owner;
             }
             if (isById(method, seg, ctx)) return "*first";
             if (method == HttpMethod.GET && seg.length == 3 && LISTS.contains(kind)) return "*all";
@@ -96,6 +110,9 @@ final class ClusterRouting {
             String target = ar.result();
             if (target.equals(cluster.name())) {
                 ctx.next();
+            } else if (target.startsWith("!gone:")) {
+                error(ctx, 503, "node_unreachable", "the node that runs this room (" + target.substring(6)
+                        + ") is not answering; a surviving node takes its rooms over within cluster.failureSeconds");
             } else if (target.equals("!full")) {
                 error(ctx, 503, "no_capacity", "every node is over its load ceiling (cluster.maxLoad " + cluster.maxLoad() + ")");
             } else if (target.equals("*first")) {
@@ -148,7 +165,12 @@ final class ClusterRouting {
     }
 
     private Future<JsonObject> forward(String node, JsonObject request) {
-        return vertx.eventBus().<JsonObject>request(Cluster.httpAddress(node), request, new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+        return forward(node, request, TIMEOUT_MS);
+    }
+
+    /** A message to a node whose process died is never answered: asking many nodes uses a short timeout. */
+    private Future<JsonObject> forward(String node, JsonObject request, long timeoutMs) {
+        return vertx.eventBus().<JsonObject>request(Cluster.httpAddress(node), request, new DeliveryOptions().setSendTimeout(timeoutMs))
                 .map(Message::body);
     }
 
@@ -178,7 +200,7 @@ final class ClusterRouting {
             answer(ctx, firstReply, nodes.get(0));
             return;
         }
-        forward(nodes.get(i), request).onComplete(r -> {
+        forward(nodes.get(i), request, SCATTER_TIMEOUT_MS).onComplete(r -> {
             if (r.succeeded() && r.result().getInteger("status") != 404) {
                 answer(ctx, r.result(), nodes.get(i));
             } else {
@@ -206,7 +228,7 @@ final class ClusterRouting {
         vertx.executeBlocking(cluster::liveNodes, false).onComplete(ar -> {
             List<String> nodes = ar.succeeded() ? ar.result() : List.of(cluster.name());
             List<Future<JsonObject>> all = new ArrayList<>();
-            for (String n : nodes) all.add(forward(n, request));
+            for (String n : nodes) all.add(forward(n, request, SCATTER_TIMEOUT_MS));
             Future.join(all).onComplete(done -> {
                 JsonObject first = all.get(0).succeeded() ? all.get(0).result() : null;
                 if (first == null || first.getInteger("status") != 200) {

@@ -35,6 +35,8 @@ public final class Cluster {
     private static final Logger LOG = Logger.getLogger(Cluster.class.getName());
     public static final String ROOMS = "roomcast.rooms";
     public static final String NODES = "roomcast.nodes";
+    /** A node that has not published its load for this long is taken as gone (it publishes every 2 s). */
+    private static final long STALE_MS = 6000;
     /** Event bus address on which a node takes forwarded API requests. */
     public static String httpAddress(String node) {
         return "roomcast.http." + node;
@@ -181,15 +183,30 @@ public final class Cluster {
 
     /** The least loaded live node under the ceiling (this one on a tie), or null when all are full. Blocking. */
     public String place() {
+        return placeFor(name);
+    }
+
+    /** Event bus address on which a room's node decides where its next session runs. */
+    public static String placeAddress(String node) {
+        return "roomcast.place." + node;
+    }
+
+    /** Event bus address on which a node takes a room over from another. */
+    public static String adoptAddress(String node) {
+        return "roomcast.adopt." + node;
+    }
+
+    /** The least loaded live node under the ceiling, {@code preferred} on a tie (within 0.02); null when all are full. */
+    public String placeFor(String preferred) {
         Set<String> live = liveMembers();
         String best = null;
         double bestLoad = Double.MAX_VALUE;
         for (Map.Entry<String, String> e : nodes.entrySet()) {
             JsonObject n = new JsonObject(e.getValue());
-            if (!live.contains(n.getString("member"))) continue;
+            if (!fresh(n, live)) continue;
             double l = e.getKey().equals(name) ? load() : n.getDouble("load");
             if (l > maxLoad) continue;
-            if (l < bestLoad - 0.02 || (Math.abs(l - bestLoad) <= 0.02 && e.getKey().equals(name))) {
+            if (l < bestLoad - 0.02 || (Math.abs(l - bestLoad) <= 0.02 && e.getKey().equals(preferred))) {
                 best = e.getKey();
                 bestLoad = l;
             }
@@ -214,9 +231,23 @@ public final class Cluster {
         List<String> out = new ArrayList<>();
         out.add(name);
         for (Map.Entry<String, String> e : nodes.entrySet()) {
-            if (!e.getKey().equals(name) && live.contains(new JsonObject(e.getValue()).getString("member"))) out.add(e.getKey());
+            if (!e.getKey().equals(name) && fresh(new JsonObject(e.getValue()), live)) out.add(e.getKey());
         }
         return out;
+    }
+
+    /**
+     * Whether a node is a member and has published its load lately (every 2 s): a killed node stops
+     * at once, while Hazelcast may take up to cluster.failureSeconds to drop it. Blocking.
+     */
+    public boolean isLive(String node) {
+        if (node.equals(name)) return true;
+        String v = nodes.get(node);
+        return v != null && fresh(new JsonObject(v), liveMembers());
+    }
+
+    private static boolean fresh(JsonObject n, Set<String> liveMembers) {
+        return liveMembers.contains(n.getString("member")) && System.currentTimeMillis() - n.getLong("at", 0L) < STALE_MS;
     }
 
     // ---- ownership ----

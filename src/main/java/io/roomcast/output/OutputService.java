@@ -801,6 +801,14 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         recoverInterrupted(m -> roomIds.contains(m.getString("roomId")), false);
     }
 
+    /** The room moved to another node (it had no session): its finished outputs are listed there now. */
+    public void forgetRoom(String roomId) {
+        for (Map<String, JsonObject> m : List.of(recordings, hlsRecords, livestreamRecords)) {
+            m.values().removeIf(j -> roomId.equals(j.getString("roomId")) && TERMINAL.contains(j.getString("status")));
+        }
+        layouts.remove(roomId);
+    }
+
     private void recoverInterrupted(java.util.function.Predicate<JsonObject> which, boolean abortUploads) {
         for (JsonObject m : livestreamRecords.values()) {
             if (which.test(m) && !TERMINAL.contains(m.getString("status"))) {

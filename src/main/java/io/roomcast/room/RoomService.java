@@ -159,6 +159,17 @@ public final class RoomService {
         return Future.succeededFuture(room);
     }
 
+    /**
+     * Lets another node take a room that has no ongoing session (placement at the first join):
+     * forgets it here; false (and nothing changes) while a session is ongoing.
+     */
+    public synchronized boolean release(String roomId) {
+        if (active.containsKey(roomId) || !rooms.containsKey(roomId)) return false;
+        rooms.remove(roomId);
+        sessions.values().removeIf(s -> s.roomId.equals(roomId));
+        return true;
+    }
+
     private Future<Void> loadAll(List<String> keys, java.util.function.Consumer<JsonObject> into) {
         List<Future<JsonObject>> reads = new ArrayList<>();
         for (String key : keys) {

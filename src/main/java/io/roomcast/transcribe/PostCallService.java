@@ -276,6 +276,12 @@ public final class PostCallService {
         return loadJobs(roomIsHere);
     }
 
+    /** The room moved to another node: its finished jobs are listed there now. */
+    public void forgetRoom(String roomId) {
+        jobs.values().removeIf(j -> roomId.equals(j.getString("roomId"))
+                && ("completed".equals(j.getString("status")) || "failed".equals(j.getString("status"))));
+    }
+
     /** After taking over a lost node's rooms: their jobs, finished or not, are this node's now. */
     public void resumeRooms(java.util.Set<String> roomIds) {
         try {

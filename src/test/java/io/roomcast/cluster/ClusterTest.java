@@ -120,6 +120,46 @@ class ClusterTest {
         }
     }
 
+    /**
+     * Sessions are placed by measured load when their first participant joins: after one session
+     * starts on a node (its estimated cost counts until the CPU measurement shows it), the first join
+     * of another room, created on that same node, runs on the other node.
+     */
+    @Test
+    void aNewSessionGoesToTheLessLoadedNode() throws Exception {
+        int pa = JarProcess.freePort();
+        int pb = JarProcess.freePort();
+        String members = "127.0.0.1:" + pa + ",127.0.0.1:" + pb;
+        try (EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", JarProcess.freePort(), "roomcast-dev", "roomcast-dev-secret-key", "roomcast")) {
+            Map<String, Object> ca = clustered(a, s3.endpoint().toString(), pa, members);
+            Map<String, Object> cb = clustered(b, s3.endpoint().toString(), pb, members);
+            ca.put("cluster.placementCostCores", 1.0);
+            cb.put("cluster.placementCostCores", 1.0);
+            try (Roomcast nodeA = TestNode.start(ca); Roomcast nodeB = TestNode.start(cb)) {
+                Api viaA = new Api(nodeA.httpPort(), Tokens.admin());
+                String first = viaA.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+                String second = viaA.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+                Thread.sleep(2500); // both nodes have published a load
+                int p1 = joinPort(viaA, first, 91);
+                int p2 = joinPort(viaA, second, 92);
+                assertNotEquals(p1, p2, "the second session runs on the other, less loaded node");
+                Roomcast holder = p2 == nodeA.rtpPort() ? nodeA : nodeB;
+                assertTrue(holder.rooms().isLocal(second), "the room moved with its session");
+                assertEquals(second, new Api(nodeB.httpPort(), Tokens.admin()).get("/v2/rooms/" + second).json().getString("roomId"));
+                String metrics = viaA.as(null).get("/metrics").body();
+                assertTrue(metrics.contains("roomcast_cluster_node_load{node="), "per-node load in /metrics");
+            }
+        }
+    }
+
+    static int joinPort(Api api, String room, long ssrc) {
+        Api.Response r = api.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "p" + ssrc)
+                .put("name", "P").put("tracks", new JsonArray()
+                        .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", ssrc).put("payloadType", 111))));
+        assertEquals(200, r.status(), r.body());
+        return r.json().getJsonObject("ingest").getInteger("port");
+    }
+
     static JsonObject waitFor(Api api, String path, String status, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         JsonObject last = null;
