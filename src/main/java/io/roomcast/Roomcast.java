@@ -50,6 +50,7 @@ public final class Roomcast implements AutoCloseable {
     private ApiServer api;
     private io.roomcast.cluster.Cluster cluster;
     private java.util.concurrent.ExecutorService placing;
+    private final java.util.Map<String, Long> justPlaced = new java.util.concurrent.ConcurrentHashMap<>();
     private java.util.concurrent.ExecutorService adopting;
     private boolean stopped;
 
@@ -180,6 +181,8 @@ public final class Roomcast implements AutoCloseable {
                     msg -> adopting.execute(() -> {
                         try {
                             adopt(msg.body().getString("roomId"));
+                            justPlaced.put(msg.body().getString("roomId"), System.nanoTime());
+                            cluster.placedHere(); // handed over for a new session, which runs here
                             msg.reply("adopted");
                         } catch (Exception e) {
                             msg.fail(500, String.valueOf(e));
@@ -228,8 +231,16 @@ public final class Roomcast implements AutoCloseable {
             return owner == null ? cluster.name() : owner;
         }
         if (rooms.activeSession(roomId) != null) return cluster.name();
+        // Participants of a new session join at nearly the same moment: the first placement holds.
+        Long placed = justPlaced.get(roomId);
+        if (placed != null && System.nanoTime() - placed < 10_000_000_000L) return cluster.name();
+        justPlaced.values().removeIf(t -> System.nanoTime() - t > 10_000_000_000L);
+        justPlaced.put(roomId, System.nanoTime());
         String best = cluster.placeFor(cluster.name());
-        if (best == null || best.equals(cluster.name()) || !rooms.release(roomId)) return cluster.name();
+        if (best == null || best.equals(cluster.name()) || !rooms.release(roomId)) {
+            if (best != null) cluster.placedHere(); // the new session runs here
+            return cluster.name();
+        }
         try {
             vertx.eventBus().request(io.roomcast.cluster.Cluster.adoptAddress(best), new io.vertx.core.json.JsonObject().put("roomId", roomId))
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

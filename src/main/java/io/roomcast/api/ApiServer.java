@@ -437,12 +437,9 @@ public final class ApiServer {
             tracks.add(track(t, i));
             if (!seen.add(tracks.get(i).ssrc())) throw ApiException.badRequest("tracks[" + i + "].ssrc is used twice");
         }
-        if (cluster != null && rooms.activeSession(roomId) == null) {
-            if (cluster.overCeiling()) {
-                throw new ApiException(503, "node_overloaded", "the node that holds room " + roomId
-                        + " is over its load ceiling (cluster.maxLoad " + cluster.maxLoad() + "); try again shortly");
-            }
-            cluster.placedHere(); // a new session: counted until the CPU measurement shows it
+        if (cluster != null && rooms.activeSession(roomId) == null && cluster.overCeiling()) {
+            throw new ApiException(503, "node_overloaded", "the node that holds room " + roomId
+                    + " is over its load ceiling (cluster.maxLoad " + cluster.maxLoad() + "); try again shortly");
         }
         return rooms.join(roomId, participantId, name, tracks).map(j -> new JsonObject()
                 .put("sessionId", j.session().sessionId())

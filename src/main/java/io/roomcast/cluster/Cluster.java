@@ -214,9 +214,15 @@ public final class Cluster {
         return best;
     }
 
-    /** Counts a session or room just placed here into the load until the measurement shows it. */
-    public synchronized void placedHere() {
-        recentPlacements.add(System.nanoTime());
+    /**
+     * Counts a session just placed here into the load until the measurement shows it, and publishes
+     * the new load at once so the next placement sees it. Blocking.
+     */
+    public void placedHere() {
+        synchronized (this) {
+            recentPlacements.add(System.nanoTime());
+        }
+        nodes.put(name, self.copy().put("load", load()).put("at", System.currentTimeMillis()).encode());
     }
 
     private Set<String> liveMembers() {

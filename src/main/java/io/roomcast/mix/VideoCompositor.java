@@ -111,6 +111,10 @@ public final class VideoCompositor implements AutoCloseable {
         int x = Layout.even(t.x() + (t.w() - dw) / 2);
         int y = Layout.even(t.y() + (t.h() - dh) / 2);
         if (dw != t.w() || dh != t.h()) fill(canvas, t.x(), t.y(), t.w(), t.h(), theme.tileY, 128, 128);
+        if (dw == sw && dh == sh && pic.format() == AV_PIX_FMT_YUV420P) {
+            copyInto(canvas, x, y, pic, dw, dh); // a camera at the tile's size (the 720p grid of 360p cameras): no scaling
+            return;
+        }
         String key = t.feed().key();
         SwsContext ctx = sws_getCachedContext(scalers.get(key), sw, sh, pic.format(), dw, dh, AV_PIX_FMT_YUV420P,
                 SWS_BILINEAR, null, null, (DoublePointer) null);
@@ -121,12 +125,17 @@ public final class VideoCompositor implements AutoCloseable {
         AVFrame scratch = scratch(key, dw, dh);
         if (scratch == null) return;
         sws_scale(ctx, pic.data(), pic.linesize(), 0, sh, scratch.data(), scratch.linesize());
+        copyInto(canvas, x, y, scratch, dw, dh);
+    }
+
+    /** Copies a YUV 4:2:0 picture's planes into the canvas at (x, y), both even. */
+    private static void copyInto(AVFrame canvas, int x, int y, AVFrame pic, int w, int h) {
         for (int p = 0; p < 3; p++) {
             int stride = canvas.linesize(p);
             int px = p == 0 ? x : x / 2;
             int py = p == 0 ? y : y / 2;
-            av_image_copy_plane(canvas.data(p).position((long) py * stride + px), stride, scratch.data(p),
-                    scratch.linesize(p), p == 0 ? dw : dw / 2, p == 0 ? dh : dh / 2);
+            av_image_copy_plane(canvas.data(p).position((long) py * stride + px), stride, pic.data(p),
+                    pic.linesize(p), p == 0 ? w : w / 2, p == 0 ? h : h / 2);
         }
     }
 

@@ -34,6 +34,8 @@ class RoomBench {
     static final int PARTICIPANTS = Integer.getInteger("bench.participants", 3);
     static final int SECONDS = IngestBench.SECONDS; // bench.seconds, default 30
     static final String PRESET = System.getProperty("bench.preset", "grid-720p");
+    /** CPU is measured from this many seconds after the start (JIT warm-up and start-up left out). */
+    static final int WARMUP = Integer.getInteger("bench.warmupSeconds", 10);
     static final boolean CAPTIONS = Boolean.parseBoolean(System.getProperty("bench.captions", "true"));
 
     @TempDir
@@ -134,7 +136,7 @@ class RoomBench {
             Thread sampler = new Thread(() -> {
                 try {
                     long deadline = System.currentTimeMillis() + SECONDS * 1000L - 2000;
-                    long warm = System.currentTimeMillis() + 10_000;
+                    long warm = System.currentTimeMillis() + WARMUP * 1000L;
                     while (System.currentTimeMillis() < deadline) {
                         if (window[1] == 0 && System.currentTimeMillis() >= warm) {
                             window[0] = IngestBench.cpuTicks(pid);
@@ -191,7 +193,7 @@ class RoomBench {
                 for (Object d : ((JsonObject) o).getJsonArray("outputs")) rtmpDropped += ((JsonObject) d).getLong("packetsDropped");
             }
             JsonObject result = new JsonObject()
-                    .put("rooms", ROOMS).put("participantsPerRoom", PARTICIPANTS).put("seconds", SECONDS).put("preset", PRESET)
+                    .put("rooms", ROOMS).put("participantsPerRoom", PARTICIPANTS).put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("preset", PRESET)
                     .put("outputs", "recording + HLS + RTMP" + (CAPTIONS ? " + live captions" : ""))
                     .put("audio", "speech in turns of " + TURN_SECONDS + " s, one participant at a time")
                     .put("nodeIdleCores", IngestBench.round(idleCores))
