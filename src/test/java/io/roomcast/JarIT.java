@@ -185,9 +185,7 @@ class JarIT {
                      RtpSender v = RtpSender.video(rtp, 62, 96, "vp8", 640, 360).talkingHead()) {
                     au.startTestSignal(20);
                     v.startTestSignal(20);
-                    rec = survivor.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
-                            .json().getString("id");
-                    waitForRecording(survivor, rec, "started", 15_000);
+                    rec = startGridRecording(survivor, room);
                     long t0 = System.nanoTime();
                     Thread.sleep(8000);
                     sent = (System.nanoTime() - t0) / 1e9;
@@ -219,6 +217,14 @@ class JarIT {
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
         throw new IllegalStateException("no VmRSS for " + pid);
+    }
+
+    /** A 360p grid recording of the room, once it has started. */
+    static String startGridRecording(Api api, String roomId) throws InterruptedException {
+        String id = api.post("/v2/recordings/start", new JsonObject().put("roomId", roomId).put("preset", "grid-360p"))
+                .json().getString("id");
+        waitForRecording(api, id, "started", 15_000);
+        return id;
     }
 
     static JsonObject waitForRecording(Api api, String id, String status, long timeoutMs) throws InterruptedException {
@@ -258,9 +264,7 @@ class JarIT {
                     .status());
             a.startTestSignal(30);
             v.startTestSignal(30);
-            firstId = api.post("/v2/recordings/start", new JsonObject().put("roomId", roomId).put("preset", "grid-360p"))
-                    .json().getString("id");
-            waitForRecording(api, firstId, "started", 15_000);
+            firstId = startGridRecording(api, roomId);
             long started = System.nanoTime();
             Thread.sleep(20_000); // the reliability issue's 20 s
             recordedBeforeKill = (System.nanoTime() - started) / 1e9;

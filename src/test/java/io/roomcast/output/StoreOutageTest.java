@@ -34,6 +34,14 @@ class StoreOutageTest {
     @TempDir
     Path downloads;
 
+    /** A 360p grid recording of the room, once it has started. */
+    static String startRecording(Api api, String room) throws InterruptedException {
+        String id = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                .json().getString("id");
+        OutputsTest.waitFor(api, "/v2/recordings/" + id, "status", "started", 10_000);
+        return id;
+    }
+
     @Test
     void recordingSurvivesTheStoreGoingAwayAndCatchesUp() throws Exception {
         int s3port = OutputsTest.freePort();
@@ -48,9 +56,7 @@ class StoreOutageTest {
                  RtpSender v = RtpSender.video(node.rtpPort(), 402, 96, "vp8", 640, 360).talkingHead()) {
                 a.startTestSignal(24);
                 v.startTestSignal(24);
-                String id = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
-                        .json().getString("id");
-                OutputsTest.waitFor(api, "/v2/recordings/" + id, "status", "started", 10_000);
+                String id = startRecording(api, room);
                 long started = System.nanoTime();
                 Thread.sleep(4000);
                 s3.close(); // the store is unreachable
@@ -94,9 +100,7 @@ class StoreOutageTest {
                  RtpSender v = RtpSender.video(node.rtpPort(), 402, 96, "vp8", 640, 360).talkingHead()) {
                 a.startTestSignal(30);
                 v.startTestSignal(30);
-                String id = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
-                        .json().getString("id");
-                OutputsTest.waitFor(api, "/v2/recordings/" + id, "status", "started", 10_000);
+                String id = startRecording(api, room);
                 long started = System.nanoTime();
                 Thread.sleep(4000);
                 s3.close();

@@ -135,7 +135,7 @@ class LiveCaptionsTest {
         String room = roomWith("clean", "9401", "lossy", "9402");
         assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
         List<JsonObject> events = sse(room, Tokens.admin());
-        String[] clips = {"s15.wav", "s01.wav", "s13.wav", "s06.wav"};
+        String[] clips = {"s15.wav", "s01.wav", "s13.wav", "s06.wav", "s24.wav", "s26.wav", "s14.wav", "s20.wav"};
         StringBuilder reference = new StringBuilder();
         short[] all = new short[0];
         int rate = 16_000;
