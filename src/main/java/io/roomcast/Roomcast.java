@@ -208,7 +208,7 @@ public final class Roomcast implements AutoCloseable {
         java.util.Set<String> adopted = new java.util.HashSet<>();
         for (String roomId : lostRooms) {
             try {
-                rooms.adopt(roomId).await(60, TimeUnit.SECONDS);
+                rooms.adopt(roomId);
                 cluster.own(roomId);
                 adopted.add(roomId);
             } catch (Exception e) {
@@ -265,7 +265,7 @@ public final class Roomcast implements AutoCloseable {
 
     /** Makes a room this node's: its manifests, outputs and jobs read from the store, the cluster map updated. */
     private void adopt(String roomId) throws Exception {
-        rooms.adopt(roomId).await(60, TimeUnit.SECONDS);
+        rooms.adopt(roomId);
         outputs.recoverRooms(java.util.Set.of(roomId));
         postCall.resumeRooms(java.util.Set.of(roomId));
         cluster.own(roomId);

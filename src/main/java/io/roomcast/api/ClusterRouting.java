@@ -111,10 +111,10 @@ final class ClusterRouting {
             if (target.equals(cluster.name())) {
                 ctx.next();
             } else if (target.startsWith("!gone:")) {
-                error(ctx, 503, "node_unreachable", "the node that runs this room (" + target.substring(6)
+                ApiServer.error(ctx, 503, "node_unreachable", "the node that runs this room (" + target.substring(6)
                         + ") is not answering; a surviving node takes its rooms over within cluster.failureSeconds");
             } else if (target.equals("!full")) {
-                error(ctx, 503, "no_capacity", "every node is over its load ceiling (cluster.maxLoad " + cluster.maxLoad() + ")");
+                ApiServer.error(ctx, 503, "no_capacity", "every node is over its load ceiling (cluster.maxLoad " + cluster.maxLoad() + ")");
             } else if (target.equals("*first")) {
                 firstFound(ctx);
             } else if (target.equals("*all")) {
@@ -177,7 +177,7 @@ final class ClusterRouting {
     private static void answer(RoutingContext ctx, JsonObject reply, String node) {
         if (ctx.response().ended()) return;
         if (reply == null) {
-            error(ctx, 503, "node_unreachable", "the node that runs this room (" + node + ") did not answer");
+            ApiServer.error(ctx, 503, "node_unreachable", "the node that runs this room (" + node + ") did not answer");
             return;
         }
         var res = ctx.response().setStatusCode(reply.getInteger("status"));
@@ -268,10 +268,6 @@ final class ClusterRouting {
         } catch (NumberFormatException e) {
             return dflt;
         }
-    }
-
-    private static void error(RoutingContext ctx, int status, String code, String message) {
-        ApiServer.error(ctx, status, code, message);
     }
 
     // ---- the owning node ----

@@ -136,11 +136,11 @@ public final class RoomService {
     /**
      * Takes over a room from a lost node: its manifest (now naming this node) and sessions are read
      * from the store; a session that was ongoing there is ended here (its media went with the node).
-     * Blocking: call from a worker thread.
+     * Blocking: call from a plain thread (not an event loop or a Vert.x worker).
      */
-    public Future<Room> adopt(String roomId) {
+    public Room adopt(String roomId) {
         JsonObject json = store.getJson(ROOMS_PREFIX + roomId + ".json").await();
-        if (json == null) return Future.failedFuture("no manifest for room " + roomId);
+        if (json == null) throw new IllegalStateException("no manifest for room " + roomId);
         Room room = Room.fromJson(json);
         rooms.put(roomId, room);
         persister.write(ROOMS_PREFIX + roomId + ".json", manifest(room)).await();
@@ -156,7 +156,7 @@ public final class RoomService {
             }
             end(s).await();
         }
-        return Future.succeededFuture(room);
+        return room;
     }
 
     /**
