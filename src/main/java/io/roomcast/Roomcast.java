@@ -122,7 +122,8 @@ public final class Roomcast implements AutoCloseable {
         ingest = new RtpIngest(vertx, rooms, events, config.str("rtp.host"), config.integer("rtp.port"),
                 config.lng("ingest.jitterMs"), config.lng("ingest.silenceSeconds"),
                 config.lng("ingest.maxPacketsPerSecondPerTrack"), config.integer("ingest.maxQueuedPacketsPerRoom"),
-                config.integer("ingest.maxDatagramBytes"), config.lng("ingest.keyframeRequestIntervalMs"), registry);
+                config.integer("ingest.maxDatagramBytes"), config.lng("ingest.keyframeRequestIntervalMs"),
+                "always".equals(config.str("ingest.decodeVideo")), registry);
         transcription = new TranscriptionService(vertx, rooms, events, store,
                 Path.of(config.str("transcription.modelsDir")).toAbsolutePath(),
                 config.str("transcription.defaultLanguage"), config.num("transcription.vadThresholdDb").doubleValue(),

@@ -31,6 +31,7 @@ public final class Config {
         ENV.put("ROOMCAST_RTP_PORT", "rtp.port");
         ENV.put("ROOMCAST_PUBLIC_HOST", "rtp.publicHost");
         ENV.put("ROOMCAST_JITTER_MS", "ingest.jitterMs");
+        ENV.put("ROOMCAST_DECODE_VIDEO", "ingest.decodeVideo");
         ENV.put("ROOMCAST_MODELS_DIR", "transcription.modelsDir");
         ENV.put("ROOMCAST_ASR_THREADS", "transcription.threads");
         ENV.put("ROOMCAST_DATA_DIR", "dataDir");
@@ -253,6 +254,9 @@ public final class Config {
         requireRange("ingest.maxQueuedPacketsPerRoom", 16, 1_000_000);
         requireRange("ingest.maxDatagramBytes", 64, 65535);
         requireRange("ingest.keyframeRequestIntervalMs", 10, 60_000);
+        if (!List.of("on-demand", "always").contains(str("ingest.decodeVideo"))) {
+            fail("ingest.decodeVideo", "must be on-demand (only while an output shows video) or always");
+        }
         requireRange("s3.presignSeconds", 1, 7 * 24 * 3600);
         requireRange("sessions.graceSeconds", 0, 24 * 3600);
         requireRange("limits.maxRooms", 1, 10_000_000);

@@ -16,6 +16,14 @@ public interface MediaSink {
     default void encodedAudio(TrackBinding track, long sessionMicros, byte[] opus) {
     }
 
+    /**
+     * Whether this stage uses the session's pictures now. Video is decoded only while some stage
+     * wants it (decoding is most of a participant's cost); asked on the media thread per frame.
+     */
+    default boolean wantsVideo(String sessionId) {
+        return false;
+    }
+
     /** A decoded picture (usually YUV420P), borrowed for the duration of the call only. */
     default void video(TrackBinding track, long sessionMicros, AVFrame frame) {
     }

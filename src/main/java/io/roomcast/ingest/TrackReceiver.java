@@ -34,6 +34,7 @@ final class TrackReceiver implements JitterBuffer.Output {
     private final List<MediaSink> sinks;
     private final KeyframeRequester keyframes;
     private final long keyframeIntervalNanos;
+    private final boolean decodeVideoAlways;
     private final Consumer<EncodedFrame> onFrame = this::frame;
     private Decoder decoder;
     private boolean closed;
@@ -58,7 +59,7 @@ final class TrackReceiver implements JitterBuffer.Output {
     private long lastAudioEndMicros = Long.MIN_VALUE;
 
     TrackReceiver(TrackBinding binding, long sessionStartUnixMicros, long jitterNanos, long maxPacketsPerSecond,
-                  long keyframeIntervalNanos, List<MediaSink> sinks, KeyframeRequester keyframes) {
+                  long keyframeIntervalNanos, boolean decodeVideoAlways, List<MediaSink> sinks, KeyframeRequester keyframes) {
         this.binding = binding;
         this.video = binding.track().kind().equals("video");
         this.stats = new TrackStats(binding.track().clockRate());
@@ -67,6 +68,7 @@ final class TrackReceiver implements JitterBuffer.Output {
         this.clock = new TrackClock(binding.track().clockRate(), sessionStartUnixMicros);
         this.maxPacketsPerSecond = maxPacketsPerSecond;
         this.keyframeIntervalNanos = keyframeIntervalNanos;
+        this.decodeVideoAlways = decodeVideoAlways;
         this.sinks = sinks;
         this.keyframes = keyframes;
     }
@@ -106,7 +108,8 @@ final class TrackReceiver implements JitterBuffer.Output {
         stats.lost.addAndGet(count);
         depacketizer.lost();
         if (video) {
-            needKeyframe();
+            if (videoWanted()) needKeyframe();
+            else waitingForKeyframe = true;
         } else {
             conceal();
         }
@@ -119,6 +122,13 @@ final class TrackReceiver implements JitterBuffer.Output {
     }
 
     private void frame(EncodedFrame f) {
+        if (video && !videoWanted()) {
+            // Nothing shows this participant's pictures: skip decoding, and start again from a keyframe
+            // (asked for by PLI) once an output needs them.
+            waitingForKeyframe = true;
+            stats.framesNotDecoded.incrementAndGet();
+            return;
+        }
         if (video && waitingForKeyframe) {
             if (!f.keyframe()) {
                 stats.framesDropped.incrementAndGet();
@@ -144,6 +154,13 @@ final class TrackReceiver implements JitterBuffer.Output {
             stats.decodeErrors.incrementAndGet();
             if (video) needKeyframe();
         }
+    }
+
+    private boolean videoWanted() {
+        if (decodeVideoAlways) return true;
+        String session = binding.sessionId();
+        for (MediaSink s : sinks) if (s.wantsVideo(session)) return true;
+        return false;
     }
 
     private void needKeyframe() {

@@ -17,6 +17,8 @@ public final class TrackStats {
     public final AtomicLong duplicates = new AtomicLong();
     public final AtomicLong framesDecoded = new AtomicLong();
     public final AtomicLong framesDropped = new AtomicLong();
+    /** Pictures received while no output showed video, so not decoded ({@code ingest.decodeVideo}). */
+    public final AtomicLong framesNotDecoded = new AtomicLong();
     public final AtomicLong decodeErrors = new AtomicLong();
     public final AtomicLong keyframeRequests = new AtomicLong();
     public final AtomicLong queueDrops = new AtomicLong();
@@ -64,6 +66,7 @@ public final class TrackStats {
                 .put("jitterMs", Math.round(jitterMs() * 100) / 100.0)
                 .put("framesDecoded", framesDecoded.get())
                 .put("framesDropped", framesDropped.get())
+                .put("framesNotDecoded", framesNotDecoded.get())
                 .put("decodeErrors", decodeErrors.get())
                 .put("keyframeRequests", keyframeRequests.get())
                 .put("lastPacketAt", last == 0 ? null : Instant.ofEpochMilli(last).toString());

@@ -180,6 +180,15 @@ public final class OutputService implements MediaSink, AudioMixer.Listener {
         c.group.close();
     }
 
+    /** Pictures are needed while the session has an output with video (audio-only outputs need none). */
+    @Override
+    public boolean wantsVideo(String sessionId) {
+        Stage s = stages.get(sessionId);
+        if (s == null) return false;
+        for (OutputConfig c : s.comps.keySet()) if (!c.audioOnly()) return true;
+        return false;
+    }
+
     @Override
     public void video(TrackBinding track, long sessionMicros, AVFrame frame) {
         Stage s = stages.get(track.sessionId());

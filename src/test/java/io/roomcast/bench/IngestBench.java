@@ -101,6 +101,7 @@ class IngestBench {
         env.put("ROOMCAST_RTP_PORT", Integer.toString(JarProcess.freePort()));
         env.put("ROOMCAST_DATA_DIR", work.resolve("data").toString());
         env.put("ROOMCAST_JWT_SECRET", SECRET);
+        env.put("ROOMCAST_DECODE_VIDEO", "always"); // ingest plus decode, with no output running
         try (JarProcess node = JarProcess.start(work, env)) {
             long pid = node.pid();
             Api api = new Api(node.httpPort, TokenMinter.mint(SECRET, "bench", null, 3600));

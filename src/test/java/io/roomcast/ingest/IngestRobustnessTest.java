@@ -35,6 +35,7 @@ class IngestRobustnessTest {
         o.put("ingest.maxPacketsPerSecondPerTrack", 100_000); // let the fuzz reach the decoders
         o.put("ingest.silenceSeconds", 1);
         o.put("ingest.keyframeRequestIntervalMs", 100);
+        o.put("ingest.decodeVideo", "always"); // no outputs run here, and the decoders are what is tested
         node = TestNode.start(o);
         api = new Api(node.httpPort(), Tokens.admin());
         hooks = new WebhookReceiver();

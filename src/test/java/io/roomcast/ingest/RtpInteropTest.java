@@ -52,6 +52,11 @@ class RtpInteropTest {
             }
 
             @Override
+            public boolean wantsVideo(String sessionId) {
+                return true;
+            }
+
+            @Override
             public void video(TrackBinding t, long micros, AVFrame frame) {
                 videoFrames.computeIfAbsent(t.track().ssrc(), k -> new AtomicLong()).incrementAndGet();
                 videoSize.put(t.track().ssrc(), frame.width() + "x" + frame.height());

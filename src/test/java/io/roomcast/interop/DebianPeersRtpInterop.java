@@ -31,7 +31,9 @@ class DebianPeersRtpInterop {
 
     @BeforeAll
     static void start() throws Exception {
-        node = TestNode.start(data);
+        var o = TestNode.defaults(data);
+        o.put("ingest.decodeVideo", "always"); // no outputs run here: the decoders are what is tested
+        node = TestNode.start(o);
         api = new Api(node.httpPort(), Tokens.admin());
     }
 

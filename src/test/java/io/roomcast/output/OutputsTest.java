@@ -257,6 +257,50 @@ class OutputsTest {
         }
     }
 
+    /**
+     * A camera is decoded only while an output shows video: with an audio-only recording running its
+     * pictures are counted and skipped; a video HLS then gets them from a keyframe on (a PLI asks for
+     * one), and the pictures stop being decoded again once that HLS ends.
+     */
+    @Test
+    void aCameraIsDecodedOnlyWhileAnOutputShowsIt() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            join(api, room, "dee", 51, 52, "vp8");
+            try (RtpSender a = RtpSender.opus(node.rtpPort(), 51, 111);
+                 RtpSender v = RtpSender.video(node.rtpPort(), 52, 96, "vp8", 640, 360).talkingHead()) {
+                a.startTestSignal(14);
+                v.startTestSignal(14);
+                String rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room)
+                        .put("config", new JsonObject().put("mode", "audio"))).json().getString("id");
+                waitFor(api, "/v2/recordings/" + rec, "status", "started", 10_000);
+                Thread.sleep(3000);
+                JsonObject before = api.trackStats(room, "dee", "video");
+                assertEquals(0, before.getLong("framesDecoded"), "an audio-only recording needs no pictures: " + before);
+                assertTrue(before.getLong("framesNotDecoded") >= 50, before.encode());
+
+                assertEquals(200, api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "grid-360p")).status());
+                waitFor(api, "/v2/hls?roomId=" + room, "status", "started", 10_000);
+                Thread.sleep(5000);
+                JsonObject during = api.trackStats(room, "dee", "video");
+                assertTrue(during.getLong("framesDecoded") >= 60, "decoded while the HLS shows video: " + during);
+                assertTrue(during.getLong("keyframeRequests") >= 1, during.encode());
+                assertEquals(200, api.post("/v2/hls/end", new JsonObject().put("roomId", room)).status());
+                JsonObject h = waitFor(api, "/v2/hls?roomId=" + room, "status", "stopped", 15_000);
+                Thread.sleep(1000);
+                long decodedAfterEnd = api.trackStats(room, "dee", "video").getLong("framesDecoded");
+                Thread.sleep(2000);
+                JsonObject after = api.trackStats(room, "dee", "video");
+                assertEquals(decodedAfterEnd, after.getLong("framesDecoded"), "not decoded once no output shows video: " + after);
+                assertTrue(after.getLong("framesNotDecoded") > before.getLong("framesNotDecoded") + 40, after.encode());
+                assertTrue(Media.probe(h.getString("playbackHlsUrl")).videoFrames() > 75, "the HLS plays");
+                a.join();
+                v.join();
+            }
+        }
+    }
+
     @Test
     void aDestinationThatNeverAnswersFailsAloneWithAReason() throws Exception {
         java.util.Map<String, Object> cfg = TestNode.defaults(data);
