@@ -39,6 +39,9 @@ final class SpeakerStream {
     private int quietFrames;
     private long utteranceStartMicros;
     private long fedSamples;
+    /** Samples the recognizer has taken since it was made: Vosk's word times count from there, across resets. */
+    private long recognizerSamples;
+    private long utteranceBaseSamples;
     private long lastPartialAt;
     private String lastPartial = "";
     long busyNanos;
@@ -95,6 +98,7 @@ final class SpeakerStream {
                 recognizer.setWords(true);
             }
             utteranceStartMicros = (long) preroll.peekFirst()[1];
+            utteranceBaseSamples = recognizerSamples;
             fedSamples = 0;
             lastPartial = "";
             while (!preroll.isEmpty()) {
@@ -112,6 +116,7 @@ final class SpeakerStream {
         long t0 = System.nanoTime();
         boolean isFinal = recognizer.acceptWaveForm(f, f.length);
         fedSamples += f.length;
+        recognizerSamples += f.length;
         fedAudioSamples += f.length;
         if (isFinal) {
             emitFinal(recognizer.getResult());
@@ -138,10 +143,12 @@ final class SpeakerStream {
         JsonArray words = new JsonArray();
         long start = -1;
         long end = -1;
+        // Vosk times words from the recognizer's first sample, and reset() does not restart that count.
+        long base = utteranceStartMicros / 1000 - utteranceBaseSamples * 1000 / 16_000;
         for (Object o : r.getJsonArray("result", new JsonArray())) {
             JsonObject w = (JsonObject) o;
-            long ws = utteranceStartMicros / 1000 + Math.round(w.getDouble("start") * 1000);
-            long we = utteranceStartMicros / 1000 + Math.round(w.getDouble("end") * 1000);
+            long ws = base + Math.round(w.getDouble("start") * 1000);
+            long we = base + Math.round(w.getDouble("end") * 1000);
             if (start < 0) start = ws;
             end = we;
             words.add(new JsonObject().put("word", w.getString("word")).put("start", ws).put("end", we)

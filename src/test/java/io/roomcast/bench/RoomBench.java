@@ -72,8 +72,9 @@ class RoomBench {
 
     @Test
     void roomsWithAllOutputs() throws Exception {
+        List<Turn> turns = schedule(TranscriptionBench.clips());
         List<List<byte[]>> voices = new ArrayList<>();
-        for (int p = 0; p < PARTICIPANTS; p++) voices.add(turnTaking(p));
+        for (int p = 0; p < PARTICIPANTS; p++) voices.add(voice(turns, p));
         List<byte[]> video = IngestBench.capture(true, 0x5001);
         List<List<byte[]>> tracks = new ArrayList<>();
         List<Integer> rates = new ArrayList<>();
@@ -85,9 +86,12 @@ class RoomBench {
         env.put("ROOMCAST_JWT_SECRET", IngestBench.SECRET);
         env.put("ROOMCAST_MODELS_DIR", Path.of("models").toAbsolutePath().toString());
         List<Receiver> receivers = new ArrayList<>();
+        Map<String, Long> sessionStartMillis = new HashMap<>();
         try (JarProcess node = JarProcess.start(work, env)) {
             long pid = node.pid();
-            Api api = new Api(node.httpPort, TokenMinter.mint(IngestBench.SECRET, "bench", null, 3600));
+            String token = TokenMinter.mint(IngestBench.SECRET, "bench", null, 3600);
+            Api api = new Api(node.httpPort, token);
+            Map<String, List<JsonObject>> captionStreams = new HashMap<>();
             Thread.sleep(3000);
             long idle0 = IngestBench.cpuTicks(pid);
             long idleT0 = System.nanoTime();
@@ -100,10 +104,12 @@ class RoomBench {
                 rooms.add(room);
                 for (int p = 0; p < PARTICIPANTS; p++) {
                     long a = 0x6000 + 256L * r + 2 * p;
-                    api.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "p" + p)
+                    String session = api.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "p" + p)
                             .put("name", "Participant " + p).put("tracks", new JsonArray()
                                     .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", a).put("payloadType", 111))
-                                    .add(new JsonObject().put("kind", "video").put("codec", "vp8").put("ssrc", a + 1).put("payloadType", 96))));
+                                    .add(new JsonObject().put("kind", "video").put("codec", "vp8").put("ssrc", a + 1).put("payloadType", 96))))
+                            .json().getString("sessionId");
+                    sessionStartMillis.computeIfAbsent(room, k -> Instant.parse(api.get("/v2/sessions/" + session).json().getString("start")).toEpochMilli());
                     tracks.add(IngestBench.withSsrc(voices.get(p), a));
                     rates.add(48000);
                     tracks.add(IngestBench.withSsrc(video, a + 1));
@@ -119,6 +125,7 @@ class RoomBench {
                 if (CAPTIONS) {
                     Api.Response t = api.post("/v2/transcription/start", new JsonObject().put("roomId", room));
                     if (t.status() != 200) throw new AssertionError("captions did not start: " + t.body());
+                    captionStreams.put(room, io.roomcast.support.Sse.captions(node.httpPort, room, token)); // as a user reads them live
                 }
                 recordings.put(room, api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", PRESET))
                         .json().getString("id"));
@@ -169,6 +176,9 @@ class RoomBench {
             String metricsBefore = api.get("/metrics").body();
 
             JsonArray recordingErrors = new JsonArray();
+            long recordingDropped = 0;
+            List<Long> captionLatencies = new ArrayList<>();
+            int[] werCounts = new int[2];
             for (String room : rooms) {
                 api.post("/v2/livestreams/end", new JsonObject().put("roomId", room));
                 api.post("/v2/hls/end", new JsonObject().put("roomId", room));
@@ -184,6 +194,12 @@ class RoomBench {
                 }
                 double duration = rec.getJsonObject("file").getJsonObject("meta").getDouble("duration");
                 recordingErrors.add(IngestBench.round(duration - expected));
+                JsonObject spill = rec.getJsonObject("spill");
+                if (spill != null) recordingDropped += spill.getLong("droppedPackets", 0L);
+                if (CAPTIONS) {
+                    Thread.sleep(500); // the flush at transcription/end is published before it answers; let the stream deliver it
+                    captions(captionStreams.get(room), sessionStartMillis.get(room), turns, captionLatencies, werCounts);
+                }
             }
             List<Double> lat = new ArrayList<>(hlsLatency.values());
             lat.sort(null);
@@ -195,7 +211,7 @@ class RoomBench {
             JsonObject result = new JsonObject()
                     .put("rooms", ROOMS).put("participantsPerRoom", PARTICIPANTS).put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("preset", PRESET)
                     .put("outputs", "recording + HLS + RTMP" + (CAPTIONS ? " + live captions" : ""))
-                    .put("audio", "speech in turns of " + TURN_SECONDS + " s, one participant at a time")
+                    .put("audio", turns.size() + " clips of ../shared/speech in turns, one participant at a time, " + GAP_SECONDS + " s apart")
                     .put("nodeIdleCores", IngestBench.round(idleCores))
                     .put("nodeBusyCores", IngestBench.round(busyCores))
                     .put("coresPerRoom", IngestBench.round((busyCores - idleCores) / ROOMS))
@@ -208,9 +224,17 @@ class RoomBench {
                     .put("recordingLengthErrorSeconds", recordingErrors)
                     .put("picturesDropped", metric(metricsBefore, "roomcast_encode_frames_dropped_total"))
                     .put("picturesEncoded", metric(metricsBefore, "roomcast_encode_frames_total"))
+                    .put("recordingPacketsDropped", recordingDropped)
                     .put("rtmpPacketsReceived", receivers.stream().mapToLong(r -> r.packets.get()).sum())
                     .put("rtmpPacketsDroppedInNode", rtmpDropped)
                     .put("livestreams", livestreams)
+                    .put("captions", CAPTIONS ? new JsonObject()
+                            .put("spokenTurns", turns.size() * ROOMS).put("finals", captionLatencies.size())
+                            .put("wordErrorRate", IngestBench.round(werCounts[0] / (double) Math.max(1, werCounts[1])))
+                            .put("referenceWords", werCounts[1])
+                            .put("finalLatencyMsP50", TranscriptionBench.percentile(captionLatencies, 0.5))
+                            .put("finalLatencyMsP95", TranscriptionBench.percentile(captionLatencies, 0.95))
+                            .put("finalLatencyMsMax", TranscriptionBench.percentile(captionLatencies, 1.0)) : null)
                     .put("asrAudioSeconds", metric(metricsBefore, "roomcast_asr_audio_seconds_total"))
                     .put("asrBusySeconds", metric(metricsBefore, "roomcast_asr_busy_seconds_total"));
             Path out = Path.of("target", "bench");
@@ -223,17 +247,38 @@ class RoomBench {
         }
     }
 
+    /** One clip of ../shared/speech spoken by one participant from {@code startSeconds} into the call. */
+    record Turn(int participant, TranscriptionBench.Clip clip, double startSeconds) {
+        double endSeconds() {
+            return startSeconds + clip.wav().samples.length / (double) clip.wav().sampleRate;
+        }
+    }
+
     /**
-     * A meeting's audio: speech (s25, looped) for participant {@code p} only in its turns of
-     * {@value #TURN_SECONDS} s, one speaker at a time, quiet otherwise.
+     * A meeting's speech: the clips in order, one participant at a time (participant k % P says clip
+     * k), {@value #GAP_SECONDS} s of quiet between turns, for as long as the run lasts.
      */
-    static List<byte[]> turnTaking(int p) throws Exception {
-        io.roomcast.support.Wav speech = io.roomcast.support.Wav.read(io.roomcast.support.Wav.speech("s25.wav"));
-        int rate = speech.sampleRate;
+    static List<Turn> schedule(List<TranscriptionBench.Clip> clips) {
+        List<Turn> turns = new ArrayList<>();
+        double t = 1.0;
+        for (int k = 0; ; k++) {
+            Turn turn = new Turn(k % PARTICIPANTS, clips.get(k % clips.size()), t);
+            if (turn.endSeconds() > SECONDS - 4) return turns;
+            turns.add(turn);
+            t = turn.endSeconds() + GAP_SECONDS;
+        }
+    }
+
+    static final double GAP_SECONDS = 1.0;
+
+    /** Participant {@code p}'s Opus RTP: its turns' speech, quiet between them. */
+    static List<byte[]> voice(List<Turn> turns, int p) throws Exception {
+        int rate = 16000;
         short[] samples = new short[rate * SECONDS];
-        for (int i = 0; i < samples.length; i++) {
-            int turn = i / (rate * TURN_SECONDS);
-            if (turn % PARTICIPANTS == p) samples[i] = speech.samples[i % speech.samples.length];
+        for (Turn t : turns) {
+            if (t.participant() != p) continue;
+            short[] clip = t.clip().wav().samples;
+            System.arraycopy(clip, 0, samples, (int) Math.round(t.startSeconds() * rate), clip.length);
         }
         try (RtpCapture cap = new RtpCapture();
              io.roomcast.support.RtpSender s = io.roomcast.support.RtpSender.opus(cap.port(), 0x5000 + p, 111).unpaced()) {
@@ -244,7 +289,26 @@ class RoomBench {
         }
     }
 
-    static final int TURN_SECONDS = 5;
+    /**
+     * The room's final captions (as read live over Server-Sent Events) against what each participant said: word errors (added to
+     * {@code wer[0]}, reference words to {@code wer[1]}) and, per final caption, the time from the end
+     * of its last word (session clock) to when the node emitted it.
+     */
+    static void captions(List<JsonObject> data, long sessionStartMillis, List<Turn> turns, List<Long> latencies, int[] wer) {
+        for (int p = 0; p < PARTICIPANTS; p++) {
+            StringBuilder said = new StringBuilder();
+            for (Turn t : turns) if (t.participant() == p) said.append(t.clip().reference()).append(' ');
+            StringBuilder heard = new StringBuilder();
+            for (Object o : data) {
+                JsonObject c = (JsonObject) o;
+                if (!"final".equals(c.getString("type")) || !("p" + p).equals(c.getString("participantId"))) continue;
+                heard.append(c.getString("text")).append(' ');
+                latencies.add(Instant.parse(c.getString("emittedAt")).toEpochMilli() - (sessionStartMillis + c.getLong("end")));
+            }
+            wer[0] += io.roomcast.support.Wer.errors(said.toString(), heard.toString());
+            wer[1] += io.roomcast.support.Wer.words(said.toString()).size();
+        }
+    }
 
     static double metric(String prometheus, String name) {
         double sum = 0;

@@ -127,6 +127,42 @@ class LiveCaptionsTest {
     }
 
     /**
+     * Captions are timed on the session clock utterance after utterance: two clips with 3 s of quiet
+     * between them (so the recognizer is reset in between); no caption ends after it was emitted, and
+     * the captions span no more than the speech did.
+     */
+    @Test
+    void everyUtteranceIsTimedWhereItWasSpoken() throws Exception {
+        String room = roomWith("tim", "9301");
+        String session = api.get("/v2/sessions?roomId=" + room).json().getJsonArray("data").getJsonObject(0).getString("sessionId");
+        long sessionStart = java.time.Instant.parse(api.get("/v2/sessions/" + session).json().getString("start")).toEpochMilli();
+        assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
+        List<JsonObject> events = sse(room, Tokens.admin());
+        Wav first = Wav.read(Wav.speech("s01.wav"));
+        Wav second = Wav.read(Wav.speech("s06.wav"));
+        int rate = first.sampleRate;
+        short[] both = new short[first.samples.length + 3 * rate + second.samples.length + rate];
+        System.arraycopy(first.samples, 0, both, 0, first.samples.length);
+        System.arraycopy(second.samples, 0, both, first.samples.length + 3 * rate, second.samples.length);
+        try (RtpSender audio = RtpSender.opus(node.rtpPort(), 9301, 111)) {
+            audio.startSamples(both, rate);
+            audio.join();
+        }
+        Thread.sleep(1500);
+        List<JsonObject> finals = events.stream().filter(c -> c.getString("type").equals("final")).toList();
+        assertTrue(finals.size() >= 2, "two utterances at least: " + finals);
+        for (JsonObject c : finals) {
+            long emitted = java.time.Instant.parse(c.getString("emittedAt")).toEpochMilli() - sessionStart;
+            assertTrue(c.getLong("end") <= emitted + 50, "a caption cannot end after it was emitted: " + c.encode());
+        }
+        long span = finals.get(finals.size() - 1).getLong("end") - finals.get(0).getLong("start");
+        long spoken = (both.length - rate) * 1000L / rate;
+        assertTrue(span <= spoken + 300 && span > spoken - 3000, "captions span " + span + " ms of " + spoken + " ms spoken");
+        assertTrue(Wer.rate(Wer.reference("s01.wav") + " " + Wer.reference("s06.wav"), finalText(events, "tim")) <= 0.25);
+        api.post("/v2/transcription/end", new JsonObject().put("roomId", room));
+    }
+
+    /**
      * The same speech from two participants, one straight to the node and one through 5 % loss, 2 %
      * reordering and 0-50 ms jitter: the lossy one's captions stay within 2 points of word error rate.
      */
