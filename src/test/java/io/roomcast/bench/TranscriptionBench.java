@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Word error rate of live captions on ../shared/speech: every clip sent as real Opus RTP through the
  * node (ingest, decode, resample, VAD, Vosk), with 1, 2 and 4 speakers at once, against the same
  * model fed the WAV files directly. Also the final-caption latency (end of the words to the caption).
- * Run: mvn -B -Pbench verify -Dit.test=TranscriptionBench [-Dbench.streams=1,2,4]
+ * Run: mvn -B -Pbench verify -Dit.test=TranscriptionBench [-Dbench.streams=1,2,4] [-Dbench.vadHangoverMs=600]
  */
 class TranscriptionBench {
     static final int THREADS = Integer.getInteger("bench.asrThreads", 1);
@@ -72,7 +72,7 @@ class TranscriptionBench {
         List<Clip> clips = clips();
         JsonObject result = new JsonObject().put("clips", clips.size());
 
-        result.put("asrThreads", THREADS);
+        result.put("asrThreads", THREADS).put("vadHangoverMs", Integer.getInteger("bench.vadHangoverMs", 400));
         if (DIRECT) direct(clips, result);
         JsonArray runs = new JsonArray();
         for (String n : System.getProperty("bench.streams", "1,2,4").split(",")) {
@@ -80,7 +80,7 @@ class TranscriptionBench {
         }
         result.put("throughRtp", runs);
         Files.createDirectories(Path.of("target", "bench"));
-        Files.writeString(Path.of("target", "bench", "transcription-" + THREADS + ".json"), result.encodePrettily());
+        Files.writeString(Path.of("target", "bench", "transcription-" + THREADS + "-" + System.currentTimeMillis() + ".json"), result.encodePrettily());
         System.out.println("TRANSCRIPTION BENCH " + result.encode());
     }
 
@@ -118,6 +118,9 @@ class TranscriptionBench {
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         var config = TestNode.defaults(dir);
         config.put("transcription.threads", THREADS);
+        if (System.getProperty("bench.vadHangoverMs") != null) {
+            config.put("transcription.vadHangoverMs", Integer.getInteger("bench.vadHangoverMs"));
+        }
         try (Roomcast node = TestNode.start(config)) {
             Api api = new Api(node.httpPort(), Tokens.admin());
             List<Thread> workers = new ArrayList<>();
