@@ -138,6 +138,8 @@ class RoomBench {
             // Ingest-to-HLS: when each segment is first listed, against its PROGRAM-DATE-TIME (when its first frame arrived).
             Map<String, Double> hlsLatency = new ConcurrentHashMap<>();
             long[] window = new long[4];
+            long self = ProcessHandle.current().pid();
+            long[] harness = new long[2]; // this JVM (sender, RTMP receivers, playlist polling) over the same window
             long[] peakRss = new long[1];
             List<Map<String, Long>> threads = new ArrayList<>(List.of(Map.of(), Map.of()));
             Thread sampler = new Thread(() -> {
@@ -147,6 +149,7 @@ class RoomBench {
                     while (System.currentTimeMillis() < deadline) {
                         if (window[1] == 0 && System.currentTimeMillis() >= warm) {
                             window[0] = IngestBench.cpuTicks(pid);
+                            harness[0] = IngestBench.cpuTicks(self);
                             window[1] = System.nanoTime();
                             threads.set(0, IngestBench.threadTicks(pid));
                         }
@@ -163,6 +166,7 @@ class RoomBench {
                         Thread.sleep(100);
                     }
                     window[2] = IngestBench.cpuTicks(pid);
+                    harness[1] = IngestBench.cpuTicks(self);
                     window[3] = System.nanoTime();
                     threads.set(1, IngestBench.threadTicks(pid));
                 } catch (Exception e) {
@@ -216,6 +220,7 @@ class RoomBench {
                     .put("nodeBusyCores", IngestBench.round(busyCores))
                     .put("coresPerRoom", IngestBench.round((busyCores - idleCores) / ROOMS))
                     .put("senderCores", IngestBench.round(senderCpu / 1e9 / SECONDS))
+                    .put("harnessCores", IngestBench.round((harness[1] - harness[0]) / 100.0 / ((window[3] - window[1]) / 1e9)))
                     .put("peakRssMb", peakRss[0] / 1024)
                     .put("threadCores", IngestBench.threadCores(threads.get(0), threads.get(1), (window[3] - window[1]) / 1e9))
                     .put("hlsLatencySeconds", new JsonObject().put("segments", lat.size())
