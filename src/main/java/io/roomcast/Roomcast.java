@@ -129,6 +129,7 @@ public final class Roomcast implements AutoCloseable {
                 config.str("transcription.defaultLanguage"), config.num("transcription.vadThresholdDb").doubleValue(),
                 config.lng("transcription.vadHangoverMs"), config.lng("transcription.partialIntervalMs"),
                 config.integer("transcription.maxCaptionsPerTranscription"), config.integer("transcription.maxQueuedFrames"),
+                config.lng("transcription.maxLagMs"),
                 config.integer("transcription.threads"), registry);
         ingest.addSink(transcription);
         mixer = new AudioMixer(rooms, events, config.lng("mix.audioDelayMs"));

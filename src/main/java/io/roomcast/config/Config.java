@@ -248,6 +248,7 @@ public final class Config {
         requireRange("transcription.partialIntervalMs", 20, 10_000);
         requireRange("transcription.maxCaptionsPerTranscription", 1, 10_000_000);
         requireRange("transcription.maxQueuedFrames", 100, 10_000_000);
+        requireRange("transcription.maxLagMs", 0, 3_600_000);
         requireRange("transcription.threads", 1, 64);
         requireRange("ingest.silenceSeconds", 1, 3600);
         requireRange("ingest.maxPacketsPerSecondPerTrack", 10, 100_000);

@@ -170,6 +170,14 @@ final class SpeakerStream {
         busyNanos += System.nanoTime() - t0;
     }
 
+    /** Audio skipped because recognition is behind: what was being said is finished with what was heard. */
+    void skip() {
+        if (closed) return;
+        frameFill = 0;
+        preroll.clear();
+        if (speaking) endUtterance();
+    }
+
     /**
      * When a participant's audio simply stops (muted at the SFU, gone) no quiet frames come to end the
      * utterance: after the hangover without any audio, it is finished here.

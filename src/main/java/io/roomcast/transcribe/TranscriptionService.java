@@ -102,6 +102,8 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
     private final Map<String, Live> running = new ConcurrentHashMap<>();
     private final AtomicLong seq = new AtomicLong();
     private final Counter dropped;
+    private final long maxLagNanos;
+    private final AtomicLong skippedSamples = new AtomicLong();
     private final Counter partials;
     private final Counter finals;
     private final AtomicLong audioSamples = new AtomicLong();
@@ -109,7 +111,7 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
 
     public TranscriptionService(Vertx vertx, RoomService rooms, Events events, ObjectStore store, Path modelsDir,
                                 String defaultLanguage, double vadThresholdDb, long hangoverMs,
-                                long partialIntervalMs, int maxCaptions, int maxQueuedFrames, int threads,
+                                long partialIntervalMs, int maxCaptions, int maxQueuedFrames, long maxLagMs, int threads,
                                 MeterRegistry registry) {
         this.vertx = vertx;
         this.rooms = rooms;
@@ -121,6 +123,7 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
         this.hangoverMs = hangoverMs;
         this.partialIntervalMs = partialIntervalMs;
         this.maxCaptions = maxCaptions;
+        this.maxLagNanos = maxLagMs * 1_000_000L;
         this.recognition = new ThreadPoolExecutor[threads];
         for (int i = 0; i < threads; i++) {
             String name = "roomcast-asr-" + i;
@@ -135,6 +138,8 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
         this.finals = registry.counter("roomcast_captions_total", "type", "final");
         io.micrometer.core.instrument.FunctionCounter.builder("roomcast_asr_audio_seconds_total", audioSamples,
                 a -> a.get() / 16000.0).register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_asr_skipped_seconds_total", skippedSamples,
+                s -> s.get() / 48000.0).register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("roomcast_asr_busy_seconds_total", busyNanos,
                 b -> b.get() / 1e9).register(registry);
         registry.gauge("roomcast_asr_queue_depth", recognition,
@@ -284,8 +289,9 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
         if (live == null || !live.sessionId.equals(track.sessionId())) return;
         short[] copy = java.util.Arrays.copyOf(pcm, samples);
         String participantId = track.participantId();
+        long queuedAt = System.nanoTime();
         try {
-            live.thread.execute(() -> recognize(live, participantId, copy, sessionMicros));
+            live.thread.execute(() -> recognize(live, participantId, copy, sessionMicros, queuedAt));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             dropped.increment();
         }
@@ -293,11 +299,20 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
 
     // ---- recognition thread ----
 
-    private void recognize(Live live, String participantId, short[] pcm, long micros) {
+    private void recognize(Live live, String participantId, short[] pcm, long micros, long queuedAt) {
         if (live.closed) return;
         SpeakerStream s = live.speakers.computeIfAbsent(participantId, p -> new SpeakerStream(p, live.model,
                 vadThresholdDb, hangoverMs, 300, partialIntervalMs, (pid, text, type, start, end, words) ->
                 publish(live, pid, text, type, start, end, words)));
+        if (maxLagNanos > 0 && System.nanoTime() - queuedAt > maxLagNanos) {
+            // Recognition is behind (the node is short of CPU): live captions a minute late help nobody, so
+            // this audio is skipped until the thread is current again; the post-call transcript has it all.
+            long busy = s.busyNanos;
+            s.skip();
+            busyNanos.addAndGet(s.busyNanos - busy);
+            skippedSamples.addAndGet(pcm.length);
+            return;
+        }
         long busy = s.busyNanos;
         long fed = s.fedAudioSamples;
         try {

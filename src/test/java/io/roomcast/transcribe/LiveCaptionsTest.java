@@ -133,7 +133,7 @@ class LiveCaptionsTest {
      */
     @Test
     void everyUtteranceIsTimedWhereItWasSpoken() throws Exception {
-        String room = roomWith("tim", "9301");
+        String room = roomWith("tim", "9351");
         String session = api.get("/v2/sessions?roomId=" + room).json().getJsonArray("data").getJsonObject(0).getString("sessionId");
         long sessionStart = java.time.Instant.parse(api.get("/v2/sessions/" + session).json().getString("start")).toEpochMilli();
         assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
@@ -144,7 +144,7 @@ class LiveCaptionsTest {
         short[] both = new short[first.samples.length + 3 * rate + second.samples.length + rate];
         System.arraycopy(first.samples, 0, both, 0, first.samples.length);
         System.arraycopy(second.samples, 0, both, first.samples.length + 3 * rate, second.samples.length);
-        try (RtpSender audio = RtpSender.opus(node.rtpPort(), 9301, 111)) {
+        try (RtpSender audio = RtpSender.opus(node.rtpPort(), 9351, 111)) {
             audio.startSamples(both, rate);
             audio.join();
         }
@@ -160,6 +160,52 @@ class LiveCaptionsTest {
         assertTrue(span <= spoken + 300 && span > spoken - 3000, "captions span " + span + " ms of " + spoken + " ms spoken");
         assertTrue(Wer.rate(Wer.reference("s01.wav") + " " + Wer.reference("s06.wav"), finalText(events, "tim")) <= 0.25);
         api.post("/v2/transcription/end", new JsonObject().put("roomId", room));
+    }
+
+    /**
+     * Recognition that falls behind skips late audio instead of drifting: 11 s of speech arriving in a
+     * burst (as after a stall) cannot be recognized within 200 ms, so most of it is skipped and
+     * counted, and speech that follows at its normal pace is captioned in full again.
+     */
+    @Test
+    void recognitionThatFallsBehindSkipsToStayLive() throws Exception {
+        var o = TestNode.defaults(data.resolve("lagging"));
+        o.put("transcription.maxLagMs", 200);
+        o.put("transcription.threads", 1);
+        try (Roomcast lagging = TestNode.start(o)) {
+            Api a = new Api(lagging.httpPort(), Tokens.admin());
+            String room = a.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            assertEquals(200, a.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "burst")
+                    .put("name", "Burst").put("tracks", new JsonArray().add(new JsonObject().put("kind", "audio")
+                            .put("codec", "opus").put("ssrc", 9451).put("payloadType", 111)))).status());
+            assertEquals(200, a.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
+            List<JsonObject> events = io.roomcast.support.Sse.captions(lagging.httpPort(), room, Tokens.admin());
+            Wav speech = Wav.read(Wav.speech("s02.wav"));
+            try (RtpSender s = RtpSender.opus(lagging.rtpPort(), 9451, 111).unpaced()) {
+                s.startSamples(java.util.Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate), speech.sampleRate);
+                s.join();
+            }
+            Thread.sleep(3000);
+            double skipped = 0;
+            for (String line : a.get("/metrics").body().split("\n")) {
+                if (line.startsWith("roomcast_asr_skipped_seconds_total")) skipped += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+            assertTrue(skipped > 3 && skipped < 12.5, "most of the burst skipped: " + skipped + " s");
+            // Then speech at its normal pace (another participant; the thread is the same) is captioned in full again.
+            assertEquals(200, a.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "calm")
+                    .put("name", "Calm").put("tracks", new JsonArray().add(new JsonObject().put("kind", "audio")
+                            .put("codec", "opus").put("ssrc", 9452).put("payloadType", 111)))).status());
+            int before = events.size();
+            Wav next = Wav.read(Wav.speech("s06.wav"));
+            try (RtpSender s = RtpSender.opus(lagging.rtpPort(), 9452, 111)) {
+                s.startSamples(java.util.Arrays.copyOf(next.samples, next.samples.length + next.sampleRate), next.sampleRate);
+                s.join();
+            }
+            Thread.sleep(1500);
+            List<JsonObject> after = events.subList(before, events.size());
+            double wer = Wer.rate(Wer.reference("s06.wav"), finalText(after, "calm"));
+            assertTrue(wer <= 0.3, "captions are live again after the skip: WER " + wer + " in " + after);
+        }
     }
 
     /**
