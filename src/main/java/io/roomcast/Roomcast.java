@@ -6,6 +6,7 @@ import io.roomcast.api.ApiServer;
 import io.roomcast.config.Config;
 import io.roomcast.events.Events;
 import io.roomcast.events.Webhooks;
+import io.roomcast.ingest.MediaSink;
 import io.roomcast.ingest.RtpIngest;
 import io.roomcast.encode.Presets;
 import io.roomcast.mix.AudioMixer;
@@ -122,8 +123,15 @@ public final class Roomcast implements AutoCloseable {
         ingest = new RtpIngest(vertx, rooms, events, config.str("rtp.host"), config.integer("rtp.port"),
                 config.lng("ingest.jitterMs"), config.lng("ingest.silenceSeconds"),
                 config.lng("ingest.maxPacketsPerSecondPerTrack"), config.integer("ingest.maxQueuedPacketsPerRoom"),
-                config.integer("ingest.maxDatagramBytes"), config.lng("ingest.keyframeRequestIntervalMs"),
-                "always".equals(config.str("ingest.decodeVideo")), registry);
+                config.integer("ingest.maxDatagramBytes"), config.lng("ingest.keyframeRequestIntervalMs"), registry);
+        if ("always".equals(config.str("ingest.decodeVideo"))) {
+            ingest.addSink(new MediaSink() { // a stage that always wants pictures keeps every camera decoded
+                @Override
+                public boolean wantsVideo(String sessionId) {
+                    return true;
+                }
+            });
+        }
         transcription = new TranscriptionService(vertx, rooms, events, store,
                 Path.of(config.str("transcription.modelsDir")).toAbsolutePath(),
                 config.str("transcription.defaultLanguage"), config.num("transcription.vadThresholdDb").doubleValue(),

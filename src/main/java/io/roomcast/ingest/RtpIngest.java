@@ -53,7 +53,6 @@ public final class RtpIngest implements RoomService.TrackListener {
     private final int maxQueuedPerRoom;
     private final int maxDatagramBytes;
     private final long keyframeIntervalNanos;
-    private final boolean decodeVideoAlways;
     private final Map<Long, TrackReceiver> receivers = new ConcurrentHashMap<>();
     private final Map<String, RoomPipeline> pipelines = new ConcurrentHashMap<>();
     private final List<MediaSink> sinks = new CopyOnWriteArrayList<>();
@@ -67,7 +66,7 @@ public final class RtpIngest implements RoomService.TrackListener {
 
     public RtpIngest(Vertx vertx, RoomService rooms, Events events, String host, int port, long jitterMillis,
                      long silenceSeconds, long maxPacketsPerSecond, int maxQueuedPerRoom, int maxDatagramBytes,
-                     long keyframeIntervalMillis, boolean decodeVideoAlways, MeterRegistry registry) {
+                     long keyframeIntervalMillis, MeterRegistry registry) {
         this.vertx = vertx;
         this.rooms = rooms;
         this.events = events;
@@ -79,7 +78,6 @@ public final class RtpIngest implements RoomService.TrackListener {
         this.maxQueuedPerRoom = maxQueuedPerRoom;
         this.maxDatagramBytes = maxDatagramBytes;
         this.keyframeIntervalNanos = keyframeIntervalMillis * 1_000_000L;
-        this.decodeVideoAlways = decodeVideoAlways;
         for (Drop d : Drop.values()) drops.put(d, registry.counter("roomcast_rtp_dropped_total", "reason", d.name().toLowerCase()));
         rtpAudio = registry.counter("roomcast_rtp_packets_total", "kind", "audio");
         rtpVideo = registry.counter("roomcast_rtp_packets_total", "kind", "video");
@@ -239,7 +237,7 @@ public final class RtpIngest implements RoomService.TrackListener {
         long start = Instant.parse(rooms.session(b.sessionId()).start()).toEpochMilli() * 1000;
         RoomPipeline pipeline = pipelines.computeIfAbsent(b.sessionId(),
                 id -> new RoomPipeline(b.roomId(), id, start, maxQueuedPerRoom, sinks));
-        TrackReceiver r = new TrackReceiver(b, start, jitterNanos, maxPacketsPerSecond, keyframeIntervalNanos, decodeVideoAlways, sinks,
+        TrackReceiver r = new TrackReceiver(b, start, jitterNanos, maxPacketsPerSecond, keyframeIntervalNanos, sinks,
                 this::requestKeyframe);
         pipeline.add(r);
         receivers.put(b.track().ssrc(), r);

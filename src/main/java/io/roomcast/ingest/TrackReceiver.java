@@ -34,7 +34,6 @@ final class TrackReceiver implements JitterBuffer.Output {
     private final List<MediaSink> sinks;
     private final KeyframeRequester keyframes;
     private final long keyframeIntervalNanos;
-    private final boolean decodeVideoAlways;
     private final Consumer<EncodedFrame> onFrame = this::frame;
     private Decoder decoder;
     private boolean closed;
@@ -59,7 +58,7 @@ final class TrackReceiver implements JitterBuffer.Output {
     private long lastAudioEndMicros = Long.MIN_VALUE;
 
     TrackReceiver(TrackBinding binding, long sessionStartUnixMicros, long jitterNanos, long maxPacketsPerSecond,
-                  long keyframeIntervalNanos, boolean decodeVideoAlways, List<MediaSink> sinks, KeyframeRequester keyframes) {
+                  long keyframeIntervalNanos, List<MediaSink> sinks, KeyframeRequester keyframes) {
         this.binding = binding;
         this.video = binding.track().kind().equals("video");
         this.stats = new TrackStats(binding.track().clockRate());
@@ -68,7 +67,6 @@ final class TrackReceiver implements JitterBuffer.Output {
         this.clock = new TrackClock(binding.track().clockRate(), sessionStartUnixMicros);
         this.maxPacketsPerSecond = maxPacketsPerSecond;
         this.keyframeIntervalNanos = keyframeIntervalNanos;
-        this.decodeVideoAlways = decodeVideoAlways;
         this.sinks = sinks;
         this.keyframes = keyframes;
     }
@@ -108,8 +106,7 @@ final class TrackReceiver implements JitterBuffer.Output {
         stats.lost.addAndGet(count);
         depacketizer.lost();
         if (video) {
-            if (videoWanted()) needKeyframe();
-            else waitingForKeyframe = true;
+            needKeyframe();
         } else {
             conceal();
         }
@@ -157,7 +154,6 @@ final class TrackReceiver implements JitterBuffer.Output {
     }
 
     private boolean videoWanted() {
-        if (decodeVideoAlways) return true;
         String session = binding.sessionId();
         for (MediaSink s : sinks) if (s.wantsVideo(session)) return true;
         return false;
@@ -168,7 +164,9 @@ final class TrackReceiver implements JitterBuffer.Output {
         requestKeyframe();
     }
 
+    /** Asks for a keyframe by PLI, at most once per interval and only while an output wants the pictures. */
     private void requestKeyframe() {
+        if (!videoWanted()) return;
         long now = System.nanoTime();
         if (now - lastKeyframeRequest < keyframeIntervalNanos) return;
         lastKeyframeRequest = now;

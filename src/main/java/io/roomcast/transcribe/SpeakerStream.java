@@ -38,9 +38,7 @@ final class SpeakerStream {
     private boolean speaking;
     private int quietFrames;
     private long utteranceStartMicros;
-    private long fedSamples;
-    /** Samples the recognizer has taken since it was made: Vosk's word times count from there, across resets. */
-    private long recognizerSamples;
+    /** {@link #fedAudioSamples} when the utterance began: the recognizer (one per stream) counts word times from its first sample. */
     private long utteranceBaseSamples;
     private long lastPartialAt;
     private String lastPartial = "";
@@ -98,8 +96,7 @@ final class SpeakerStream {
                 recognizer.setWords(true);
             }
             utteranceStartMicros = (long) preroll.peekFirst()[1];
-            utteranceBaseSamples = recognizerSamples;
-            fedSamples = 0;
+            utteranceBaseSamples = fedAudioSamples;
             lastPartial = "";
             while (!preroll.isEmpty()) {
                 Object[] p = preroll.removeFirst();
@@ -115,8 +112,6 @@ final class SpeakerStream {
     private void feed(short[] f, long micros) {
         long t0 = System.nanoTime();
         boolean isFinal = recognizer.acceptWaveForm(f, f.length);
-        fedSamples += f.length;
-        recognizerSamples += f.length;
         fedAudioSamples += f.length;
         if (isFinal) {
             emitFinal(recognizer.getResult());
@@ -156,7 +151,7 @@ final class SpeakerStream {
         }
         if (start < 0) {
             start = utteranceStartMicros / 1000;
-            end = start + fedSamples * 1000 / 16_000;
+            end = start + (fedAudioSamples - utteranceBaseSamples) * 1000 / 16_000;
         }
         sink.caption(participantId, text, "final", start, end, words);
     }

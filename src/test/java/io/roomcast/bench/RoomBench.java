@@ -227,8 +227,8 @@ class RoomBench {
                             .put("p50", lat.isEmpty() ? null : lat.get(lat.size() / 2))
                             .put("max", lat.isEmpty() ? null : lat.get(lat.size() - 1)))
                     .put("recordingLengthErrorSeconds", recordingErrors)
-                    .put("picturesDropped", metric(metricsBefore, "roomcast_encode_frames_dropped_total"))
-                    .put("picturesEncoded", metric(metricsBefore, "roomcast_encode_frames_total"))
+                    .put("picturesDropped", Api.metric(metricsBefore, "roomcast_encode_frames_dropped_total"))
+                    .put("picturesEncoded", Api.metric(metricsBefore, "roomcast_encode_frames_total"))
                     .put("recordingPacketsDropped", recordingDropped)
                     .put("rtmpPacketsReceived", receivers.stream().mapToLong(r -> r.packets.get()).sum())
                     .put("rtmpPacketsDroppedInNode", rtmpDropped)
@@ -240,8 +240,8 @@ class RoomBench {
                             .put("finalLatencyMsP50", TranscriptionBench.percentile(captionLatencies, 0.5))
                             .put("finalLatencyMsP95", TranscriptionBench.percentile(captionLatencies, 0.95))
                             .put("finalLatencyMsMax", TranscriptionBench.percentile(captionLatencies, 1.0)) : null)
-                    .put("asrAudioSeconds", metric(metricsBefore, "roomcast_asr_audio_seconds_total"))
-                    .put("asrBusySeconds", metric(metricsBefore, "roomcast_asr_busy_seconds_total"));
+                    .put("asrAudioSeconds", Api.metric(metricsBefore, "roomcast_asr_audio_seconds_total"))
+                    .put("asrBusySeconds", Api.metric(metricsBefore, "roomcast_asr_busy_seconds_total"));
             Path out = Path.of("target", "bench");
             Files.createDirectories(out);
             Files.writeString(out.resolve("rooms-" + ROOMS + "x" + PARTICIPANTS + "-" + PRESET + ".json"), result.encodePrettily());
@@ -313,13 +313,5 @@ class RoomBench {
             wer[0] += io.roomcast.support.Wer.errors(said.toString(), heard.toString());
             wer[1] += io.roomcast.support.Wer.words(said.toString()).size();
         }
-    }
-
-    static double metric(String prometheus, String name) {
-        double sum = 0;
-        for (String line : prometheus.split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        }
-        return sum;
     }
 }

@@ -167,18 +167,13 @@ class TranscriptionBench {
             for (Thread t : workers) t.join();
             if (!failures.isEmpty()) throw new AssertionError(failures.get(0));
             String metrics = api.as(null).get("/metrics").body();
-            double busy = metric(metrics, "roomcast_asr_busy_seconds_total");
-            double audio = metric(metrics, "roomcast_asr_audio_seconds_total");
+            double busy = Api.metric(metrics, "roomcast_asr_busy_seconds_total");
+            double audio = Api.metric(metrics, "roomcast_asr_audio_seconds_total");
             return new JsonObject().put("streams", streams).put("wer", round(wer(clips, heard)))
                     .put("finalLatencyMsP50", percentile(latencies, 0.5)).put("finalLatencyMsP95", percentile(latencies, 0.95))
                     .put("recognizerRealTimeFactor", round(busy / Math.max(1e-9, audio)))
                     .put("recognizedAudioSeconds", round(audio));
         }
-    }
-
-    static double metric(String text, String name) {
-        return text.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     static double round(double v) {

@@ -47,6 +47,12 @@ public final class Api {
         return send("POST", path, body == null ? null : body.toString(), "application/json");
     }
 
+    /** The sum of a metric's samples (every label set) in a Prometheus text page such as /metrics. */
+    public static double metric(String prometheus, String name) {
+        return prometheus.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     /** The stats entry of a participant's track of this kind (audio or video). */
     public JsonObject trackStats(String roomId, String participantId, String kind) {
         Response r = get("/v2/rooms/" + roomId + "/participants/" + participantId + "/stats");
