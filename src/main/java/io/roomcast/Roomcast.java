@@ -123,7 +123,8 @@ public final class Roomcast implements AutoCloseable {
         ingest = new RtpIngest(vertx, rooms, events, config.str("rtp.host"), config.integer("rtp.port"),
                 config.lng("ingest.jitterMs"), config.lng("ingest.silenceSeconds"),
                 config.lng("ingest.maxPacketsPerSecondPerTrack"), config.integer("ingest.maxQueuedPacketsPerRoom"),
-                config.integer("ingest.maxDatagramBytes"), config.lng("ingest.keyframeRequestIntervalMs"), registry);
+                config.integer("ingest.maxDatagramBytes"), config.lng("ingest.keyframeRequestIntervalMs"),
+                config.lng("ingest.relatchAfterMs"), registry);
         if ("always".equals(config.str("ingest.decodeVideo"))) {
             ingest.addSink(new MediaSink() { // a stage that always wants pictures keeps every camera decoded
                 @Override

@@ -58,6 +58,7 @@ public final class ApiServer {
     /** Event types a room's webhook may subscribe to; later outputs add theirs here. */
     public static final Set<String> WEBHOOK_TYPES = Set.of(
             "session-started", "session-ended", "participant-joined", "participant-left", "track-silent", "track-resumed",
+            "track-source-changed", "keyframe-needed",
             "speaker-changed",
             "recording-starting", "recording-started", "recording-stopping", "recording-stopped", "recording-failed",
             "recording-spill-limit-reached", "recording-spill-recovered",

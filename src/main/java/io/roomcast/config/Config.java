@@ -251,6 +251,7 @@ public final class Config {
         requireRange("transcription.maxLagMs", 0, 3_600_000);
         requireRange("transcription.threads", 1, 64);
         requireRange("ingest.silenceSeconds", 1, 3600);
+        requireRange("ingest.relatchAfterMs", 100, 60_000);
         requireRange("ingest.maxPacketsPerSecondPerTrack", 10, 100_000);
         requireRange("ingest.maxQueuedPacketsPerRoom", 16, 1_000_000);
         requireRange("ingest.maxDatagramBytes", 64, 65535);

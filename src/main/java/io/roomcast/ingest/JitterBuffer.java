@@ -25,6 +25,15 @@ public final class JitterBuffer {
     private long next;       // extended sequence number to release next
     private long highest;    // highest extended sequence number seen
     private int buffered;
+    /** Consecutive packets that came in sequence with each other but behind the playout point. */
+    private int lateRun;
+    private long lastLateExt;
+    private final RtpPacket[] lateHeld = new RtpPacket[RESTART_RUN];
+
+    /** How many in-sequence packets behind the playout point make a restarted stream. */
+    static final int RESTART_RUN = 4;
+    /** How far behind the playout point a packet must be to count toward a restart. */
+    static final int RESTART_DISTANCE = 64;
 
     public JitterBuffer(int capacityPow2, long maxDelayNanos) {
         if (Integer.bitCount(capacityPow2) != 1) throw new IllegalArgumentException("capacity must be a power of two");
@@ -50,21 +59,49 @@ public final class JitterBuffer {
             highest = ext;
         } else {
             ext = extend(p.sequence);
-            if (ext < next) return Insert.LATE;
-            if (ext - next >= slots.length) {
+            if (ext < next) {
+                // A sender that restarted on the same SSRC (a re-created forwarder) brings a new sequence
+                // base, which may land behind ours: packets that follow each other there are a new stream,
+                // not lateness. A few in a row start the buffer afresh at them.
+                // The run is held, so the new stream loses none of its first packets.
+                // Only packets well behind count: a packet a little late is reordering, not a new stream.
+                if (next - ext <= RESTART_DISTANCE) return Insert.LATE;
+                lateRun = lateRun > 0 && ext == lastLateExt + 1 ? lateRun + 1 : 1;
+                lastLateExt = ext;
+                lateHeld[lateRun - 1] = p;
+                if (lateRun < RESTART_RUN) return Insert.LATE;
+                clear();
+                next = ext - (RESTART_RUN - 1);
+                highest = next;
+                for (int k = 0; k < RESTART_RUN - 1; k++) put(lateHeld[k], next + k);
+                result = Insert.RESYNC;
+            } else if (ext - next >= slots.length) {
                 // Too far ahead to wait for: the sender restarted or a long outage. Start over at this packet.
                 clear();
                 next = ext;
                 result = Insert.RESYNC;
             }
         }
+        lateRun = 0;
         int i = (int) (ext & mask);
         if (slots[i] != null && slotSeq[i] == ext) return Insert.DUPLICATE;
+        put(p, ext);
+        return result;
+    }
+
+    private void put(RtpPacket p, long ext) {
+        int i = (int) (ext & mask);
         slots[i] = p;
         slotSeq[i] = ext;
         buffered++;
         if (ext > highest) highest = ext;
-        return result;
+    }
+
+    /** Forgets everything: the next packet starts the stream (a sender re-latched from a new source). */
+    public void reset() {
+        clear();
+        started = false;
+        lateRun = 0;
     }
 
     private void clear() {

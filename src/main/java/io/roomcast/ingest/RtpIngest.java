@@ -53,6 +53,9 @@ public final class RtpIngest implements RoomService.TrackListener {
     private final int maxQueuedPerRoom;
     private final int maxDatagramBytes;
     private final long keyframeIntervalNanos;
+    private final long relatchAfterMillis;
+    /** Packets in sequence that a new source on the latched host sends before it is taken as the sender. */
+    static final int RELATCH_PACKETS = 3;
     private final Map<Long, TrackReceiver> receivers = new ConcurrentHashMap<>();
     private final Map<String, RoomPipeline> pipelines = new ConcurrentHashMap<>();
     private final List<MediaSink> sinks = new CopyOnWriteArrayList<>();
@@ -66,7 +69,7 @@ public final class RtpIngest implements RoomService.TrackListener {
 
     public RtpIngest(Vertx vertx, RoomService rooms, Events events, String host, int port, long jitterMillis,
                      long silenceSeconds, long maxPacketsPerSecond, int maxQueuedPerRoom, int maxDatagramBytes,
-                     long keyframeIntervalMillis, MeterRegistry registry) {
+                     long keyframeIntervalMillis, long relatchAfterMillis, MeterRegistry registry) {
         this.vertx = vertx;
         this.rooms = rooms;
         this.events = events;
@@ -78,6 +81,7 @@ public final class RtpIngest implements RoomService.TrackListener {
         this.maxQueuedPerRoom = maxQueuedPerRoom;
         this.maxDatagramBytes = maxDatagramBytes;
         this.keyframeIntervalNanos = keyframeIntervalMillis * 1_000_000L;
+        this.relatchAfterMillis = relatchAfterMillis;
         for (Drop d : Drop.values()) drops.put(d, registry.counter("roomcast_rtp_dropped_total", "reason", d.name().toLowerCase()));
         rtpAudio = registry.counter("roomcast_rtp_packets_total", "kind", "audio");
         rtpVideo = registry.counter("roomcast_rtp_packets_total", "kind", "video");
@@ -157,24 +161,68 @@ public final class RtpIngest implements RoomService.TrackListener {
                     if (pipeline != null) pipeline.run(() -> r.senderReport(early[0], early[1]));
                 }
             } else if (!latched.equals(from)) {
-                drops.get(Drop.WRONG_SOURCE).increment();
+                if (!relatch(r, from, p)) {
+                    r.stats.wrongSource.incrementAndGet();
+                    drops.get(Drop.WRONG_SOURCE).increment();
+                }
                 return;
+            } else if (r.candidate != null) {
+                r.candidate = null; // the latched source spoke again: whoever else sent was not a restart
+                r.candidatePackets.clear();
             }
-            if (!r.admit(p.arrivalNanos)) {
-                drops.get(Drop.RATE_LIMITED).increment();
-                return;
-            }
-            r.stats.arrived(p, len);
-            (r.video ? rtpVideo : rtpAudio).increment();
-            RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
-            if (pipeline == null || !pipeline.offer(r, p)) {
-                r.stats.queueDrops.incrementAndGet();
-                drops.get(Drop.QUEUE_FULL).increment();
-            }
+            accept(r, p, len);
         } catch (RuntimeException e) {
             drops.get(Drop.MALFORMED).increment();
             LOG.fine(() -> "datagram refused: " + e);
         }
+    }
+
+    private void accept(TrackReceiver r, RtpPacket p, int len) {
+        if (!r.admit(p.arrivalNanos)) {
+            drops.get(Drop.RATE_LIMITED).increment();
+            return;
+        }
+        r.stats.arrived(p, len);
+        (r.video ? rtpVideo : rtpAudio).increment();
+        RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
+        if (pipeline == null || !pipeline.offer(r, p)) {
+            r.stats.queueDrops.incrementAndGet();
+            drops.get(Drop.QUEUE_FULL).increment();
+        }
+    }
+
+    /**
+     * A sender that restarted from a new port (a process restarted, a forwarder re-created, a NAT
+     * rebinding) is taken back without a new join: once the latched source has been quiet for
+     * {@code relatchAfterMillis}, a new source on the same host that sends {@link #RELATCH_PACKETS}
+     * packets in sequence becomes the source. Its packets are held while it proves itself, then all
+     * accepted. Another host never takes a track over. True when the packet was kept.
+     */
+    private boolean relatch(TrackReceiver r, SocketAddress from, RtpPacket p) {
+        if (!from.host().equals(r.source.host())) return false;
+        if (System.currentTimeMillis() - r.stats.lastPacketMillis() < relatchAfterMillis) return false;
+        List<RtpPacket> held = r.candidatePackets;
+        boolean inSequence = from.equals(r.candidate) && !held.isEmpty()
+                && p.sequence == ((held.get(held.size() - 1).sequence + 1) & 0xffff);
+        if (!inSequence) {
+            r.candidate = from;
+            held.clear();
+        }
+        held.add(p);
+        if (held.size() < RELATCH_PACKETS) return true;
+        SocketAddress old = r.source;
+        r.source = from;
+        r.rtcpSource = null;
+        r.candidate = null;
+        r.stats.sourceChanges.incrementAndGet();
+        RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
+        if (pipeline != null) pipeline.run(r::sourceChanged);
+        List<RtpPacket> packets = List.copyOf(held);
+        held.clear();
+        for (RtpPacket q : packets) accept(r, q, q.payloadOffset + q.payloadLength);
+        LOG.info(() -> "ssrc " + r.binding.track().ssrc() + " re-latched from " + old + " to " + from);
+        emit(r, "track-source-changed", new JsonObject().put("from", old.toString()).put("to", from.toString()));
+        return true;
     }
 
     private void rtcp(byte[] d, int len, SocketAddress from) {
@@ -195,8 +243,11 @@ public final class RtpIngest implements RoomService.TrackListener {
                         announce(r, true, "bye");
                     }
                 }
+            } else if (part instanceof Rtcp.ReceiverReport rr) {
+                noteRtcpSource(receivers.get(rr.ssrc()), from);
             } else if (part instanceof Rtcp.SenderReport sr) {
                 TrackReceiver r = receivers.get(sr.ssrc());
+                noteRtcpSource(r, from);
                 if (r != null && r.source == null) {
                     // Senders report before their first packet: kept until that packet latches the
                     // source, then used if it came from the same host, so sync holds from the start.
@@ -212,6 +263,14 @@ public final class RtpIngest implements RoomService.TrackListener {
     }
 
     /**
+     * RTCP that a track's sender sends from a socket other than its RTP one (Janus's forwarder with an
+     * RTCP port) shows where that sender reads feedback: keyframe requests go there.
+     */
+    private static void noteRtcpSource(TrackReceiver r, SocketAddress from) {
+        if (fromSender(r, from) && !from.equals(r.source) && !from.equals(r.rtcpSource)) r.rtcpSource = from;
+    }
+
+    /**
      * RTCP about a track counts only from the host its RTP is latched to; the port may differ, as
      * senders without rtcp-mux send RTCP from a socket of its own.
      */
@@ -219,13 +278,21 @@ public final class RtpIngest implements RoomService.TrackListener {
         return r != null && r.source != null && r.source.host().equals(from.host());
     }
 
-    /** PLI (RFC 4585) to the track's latched source. {@link Rtcp#fir} (RFC 5104) is written but not sent yet. */
-    private void requestKeyframe(TrackReceiver r) {
-        SocketAddress to = r.source;
+    /**
+     * A keyframe request where the sender listens: the address its RTCP comes from, else its RTP source.
+     * PLI (RFC 4585) first, then PLI and FIR (RFC 5104) on repeats, for senders that answer only one of
+     * them. The first ask of each need is also a {@code keyframe-needed} event, for SFUs whose keyframe
+     * request is an API call (mediasoup's {@code consumer.requestKeyFrame()}).
+     */
+    private void requestKeyframe(TrackReceiver r, int repeat) {
+        if (repeat == 0) emit(r, "keyframe-needed", new JsonObject());
+        SocketAddress rtcpTo = r.rtcpSource;
+        SocketAddress to = rtcpTo != null ? rtcpTo : r.source;
         if (to == null || socket == null) return;
         keyframeRequests.increment();
         long ssrc = r.binding.track().ssrc();
         socket.send(Buffer.buffer(Rtcp.pli(OWN_SSRC, ssrc)), to.port(), to.host());
+        if (repeat > 0) socket.send(Buffer.buffer(Rtcp.fir(OWN_SSRC, ssrc, repeat & 0xff)), to.port(), to.host());
     }
 
     // ---- track lifecycle (from RoomService) ----
@@ -296,19 +363,24 @@ public final class RtpIngest implements RoomService.TrackListener {
 
     /** track-silent (reason bye or timeout) or track-resumed, to the room's webhook and event bus. */
     private void announce(TrackReceiver r, boolean silent, String reason) {
+        long last = r.stats.lastPacketMillis();
+        JsonObject data = new JsonObject().put("lastPacketAt", last == 0 ? null : Instant.ofEpochMilli(last).toString());
+        if (silent) data.put("reason", reason);
+        emit(r, silent ? "track-silent" : "track-resumed", data);
+    }
+
+    /** An event about a track, with the track's room, session, participant, SSRC and kind. */
+    private void emit(TrackReceiver r, String type, JsonObject extra) {
         Room room;
         try {
             room = rooms.room(r.binding.roomId());
         } catch (RuntimeException e) {
             return;
         }
-        long last = r.stats.lastPacketMillis();
         JsonObject data = new JsonObject().put("roomId", r.binding.roomId()).put("sessionId", r.binding.sessionId())
                 .put("participantId", r.binding.participantId()).put("ssrc", r.binding.track().ssrc())
-                .put("kind", r.binding.track().kind())
-                .put("lastPacketAt", last == 0 ? null : Instant.ofEpochMilli(last).toString());
-        if (silent) data.put("reason", reason);
-        events.emit(room, silent ? "track-silent" : "track-resumed", data);
+                .put("kind", r.binding.track().kind()).mergeIn(extra);
+        events.emit(room, type, data);
     }
 
     /** The stats of a participant's tracks in the room's ongoing session, or null when not there. */

@@ -51,6 +51,15 @@ public final class TrackClock {
         fromSenderReport = true;
     }
 
+    /**
+     * The sender restarted (new timestamp base): the next packet anchors afresh on its arrival, and
+     * the next sender report lines it up again.
+     */
+    public void restart() {
+        anchored = false;
+        fromSenderReport = false;
+    }
+
     public boolean synchronizedBySenderReport() {
         return fromSenderReport;
     }

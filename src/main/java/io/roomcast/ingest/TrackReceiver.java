@@ -20,10 +20,18 @@ import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_S16P;
  * decoder and closes it once.
  */
 final class TrackReceiver implements JitterBuffer.Output {
-    /** Asks the sender for a keyframe (PLI); called on the media thread. */
+    /** Asks the sender for a keyframe; called on the media thread. {@code repeat} counts unanswered asks before. */
     interface KeyframeRequester {
-        void request(TrackReceiver receiver);
+        void request(TrackReceiver receiver, int repeat);
     }
+
+    /** A keyframe within this long of a request answers it (a browser answers within a round trip). */
+    static final long ANSWER_WINDOW_NANOS = 1_500_000_000L;
+    /** A track that has not shown that it answers is asked again this often, right after a keyframe. */
+    static final long PROBE_INTERVAL_NANOS = 20_000_000_000L;
+    /** A request counts as a measurement only this soon after a keyframe, so periodic keyframes are no answer. */
+    static final long PROBE_AFTER_KEYFRAME_NANOS = 300_000_000L;
+    private static final long NONE = Long.MIN_VALUE;
 
     final TrackBinding binding;
     final TrackStats stats;
@@ -40,6 +48,11 @@ final class TrackReceiver implements JitterBuffer.Output {
 
     // Written by the socket thread only.
     volatile SocketAddress source;
+    /** Where RTCP for this SSRC comes from, when not from the RTP source: where the sender reads feedback. */
+    volatile SocketAddress rtcpSource;
+    /** A new source on the latched host, proving itself by packets in sequence (socket thread only). */
+    SocketAddress candidate;
+    final java.util.ArrayList<RtpPacket> candidatePackets = new java.util.ArrayList<>(4);
     /** A sender report that came before the first packet (socket thread only). */
     long[] earlySenderReport;
     String earlySenderReportHost;
@@ -51,6 +64,13 @@ final class TrackReceiver implements JitterBuffer.Output {
     // Media-thread state.
     private boolean waitingForKeyframe = true;
     private long lastKeyframeRequest = Long.MIN_VALUE / 2;
+    /** When the oldest unanswered keyframe request was sent, or NONE. */
+    private long requestedAt = NONE;
+    /** Whether that request measures the sender (sent before any keyframe or right after one). */
+    private boolean measuring;
+    private int unansweredRepeats;
+    private long lastKeyframeAt = NONE;
+    private long nextProbeAt = NONE;
     private long currentArrivalUnixMicros;
     private final short[] pcm = new short[5760 * 2];
     private short[] lastAudio;
@@ -87,10 +107,33 @@ final class TrackReceiver implements JitterBuffer.Output {
         switch (jitter.insert(p)) {
             case LATE -> stats.late.incrementAndGet();
             case DUPLICATE -> stats.duplicates.incrementAndGet();
-            case RESYNC -> lost(0, 0);
+            case RESYNC -> discontinuity();
             case ACCEPTED -> {
             }
         }
+    }
+
+    /**
+     * The sender restarted (new sequence and timestamp base, or a new source): a discontinuity, not
+     * loss. The clock anchors afresh; video waits for a keyframe, which is asked for at once.
+     */
+    void discontinuity() {
+        if (closed) return;
+        stats.restarts.incrementAndGet();
+        clock.restart();
+        depacketizer.lost();
+        lastAudioEndMicros = Long.MIN_VALUE;
+        if (video) {
+            lastKeyframeRequest = Long.MIN_VALUE / 2;
+            needKeyframe();
+        }
+    }
+
+    /** The socket thread re-latched the source: start afresh on the media thread. */
+    void sourceChanged() {
+        if (closed) return;
+        jitter.reset();
+        discontinuity();
     }
 
     void drain(long nowNanos) {
@@ -119,12 +162,19 @@ final class TrackReceiver implements JitterBuffer.Output {
     }
 
     private void frame(EncodedFrame f) {
-        if (video && !videoWanted()) {
-            // Nothing shows this participant's pictures: skip decoding, and start again from a keyframe
-            // (asked for by PLI) once an output needs them.
-            waitingForKeyframe = true;
-            stats.framesNotDecoded.incrementAndGet();
-            return;
+        if (video) {
+            long now = System.nanoTime();
+            measure(f.keyframe(), now);
+            if (!videoWanted()) {
+                if (stats.keyframeResponse == KeyframeResponse.ANSWERED) {
+                    // Nothing shows this participant's pictures and the sender answers keyframe requests:
+                    // skip decoding, and start again from a keyframe asked for once an output needs them.
+                    waitingForKeyframe = true;
+                    stats.framesNotDecoded.incrementAndGet();
+                    return;
+                }
+                probe(f.keyframe(), now);
+            }
         }
         if (video && waitingForKeyframe) {
             if (!f.keyframe()) {
@@ -153,6 +203,34 @@ final class TrackReceiver implements JitterBuffer.Output {
         }
     }
 
+    /** Keyframe bookkeeping: whether the outstanding request was answered within the window. */
+    private void measure(boolean keyframe, long now) {
+        if (keyframe) {
+            stats.keyframes.incrementAndGet();
+            lastKeyframeAt = now;
+            if (requestedAt != NONE) {
+                if (measuring && now - requestedAt <= ANSWER_WINDOW_NANOS) stats.keyframeResponse = KeyframeResponse.ANSWERED;
+                requestedAt = NONE;
+            }
+            unansweredRepeats = 0;
+        } else if (requestedAt != NONE && measuring && now - requestedAt > ANSWER_WINDOW_NANOS) {
+            stats.keyframeResponse = KeyframeResponse.UNANSWERED;
+            measuring = false; // asks go on while a keyframe is needed; this one has been judged
+        }
+    }
+
+    /**
+     * A track decoded although nothing shows it (it has not shown that it answers): ask it now and then,
+     * right after a keyframe, so that only a real answer can come within the window.
+     */
+    private void probe(boolean keyframe, long now) {
+        if (requestedAt != NONE || lastKeyframeAt == NONE || now - lastKeyframeAt > PROBE_AFTER_KEYFRAME_NANOS) return;
+        if (keyframe || (nextProbeAt != NONE && now < nextProbeAt)) return;
+        nextProbeAt = now + PROBE_INTERVAL_NANOS;
+        lastKeyframeRequest = Long.MIN_VALUE / 2;
+        requestKeyframe();
+    }
+
     private boolean videoWanted() {
         String session = binding.sessionId();
         for (MediaSink s : sinks) if (s.wantsVideo(session)) return true;
@@ -164,14 +242,22 @@ final class TrackReceiver implements JitterBuffer.Output {
         requestKeyframe();
     }
 
-    /** Asks for a keyframe by PLI, at most once per interval and only while an output wants the pictures. */
+    /**
+     * Asks for a keyframe, at most once per interval, while the pictures are decoded: an output shows them,
+     * or the sender has not shown that it answers (then a picture must be ready before an output asks).
+     * Repeats go on, one per interval, until a keyframe comes.
+     */
     private void requestKeyframe() {
-        if (!videoWanted()) return;
+        if (!videoWanted() && stats.keyframeResponse == KeyframeResponse.ANSWERED) return;
         long now = System.nanoTime();
         if (now - lastKeyframeRequest < keyframeIntervalNanos) return;
         lastKeyframeRequest = now;
+        if (requestedAt == NONE) {
+            requestedAt = now;
+            measuring = lastKeyframeAt == NONE || now - lastKeyframeAt <= PROBE_AFTER_KEYFRAME_NANOS;
+        }
         stats.keyframeRequests.incrementAndGet();
-        keyframes.request(this);
+        keyframes.request(this, unansweredRepeats++);
     }
 
     /** Downmixes a decoded audio frame into {@link #pcm}; returns the sample count. */

@@ -22,6 +22,16 @@ public final class TrackStats {
     public final AtomicLong decodeErrors = new AtomicLong();
     public final AtomicLong keyframeRequests = new AtomicLong();
     public final AtomicLong queueDrops = new AtomicLong();
+    /** Keyframes that came in, asked for or not. */
+    public final AtomicLong keyframes = new AtomicLong();
+    /** Packets of this SSRC refused because they came from another source than the latched one. */
+    public final AtomicLong wrongSource = new AtomicLong();
+    /** Times the source was re-latched (a sender that restarted from a new port). */
+    public final AtomicLong sourceChanges = new AtomicLong();
+    /** Sequence/timestamp restarts on the same source (a re-created forwarder). */
+    public final AtomicLong restarts = new AtomicLong();
+    /** Whether the sender answers keyframe requests, as measured (video only). */
+    public volatile KeyframeResponse keyframeResponse = KeyframeResponse.UNKNOWN;
     private final int clockRate;
     private volatile long lastPacketMillis;
     private volatile double jitter; // RTP timestamp units, RFC 3550 A.8
@@ -69,6 +79,11 @@ public final class TrackStats {
                 .put("framesNotDecoded", framesNotDecoded.get())
                 .put("decodeErrors", decodeErrors.get())
                 .put("keyframeRequests", keyframeRequests.get())
+                .put("keyframes", keyframes.get())
+                .put("keyframeResponse", keyframeResponse.json())
+                .put("wrongSource", wrongSource.get())
+                .put("sourceChanges", sourceChanges.get())
+                .put("restarts", restarts.get())
                 .put("lastPacketAt", last == 0 ? null : Instant.ofEpochMilli(last).toString());
     }
 }

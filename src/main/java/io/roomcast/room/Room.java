@@ -1,5 +1,7 @@
 package io.roomcast.room;
 
+import java.util.Set;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -31,8 +33,13 @@ public record Room(String roomId, String customRoomId, String createdAt, String 
                 webhook == null ? null : webhook.getString("url"), events);
     }
 
+    /** Events sent to a webhook only when it names them: frequent, and of use to few (an SFU's keyframe hook). */
+    public static final Set<String> OPT_IN_EVENTS = Set.of("keyframe-needed");
+
     /** Whether the room's webhook wants events of this type. */
     public boolean wants(String webhookType) {
-        return webhookUrl != null && (webhookEvents == null || webhookEvents.contains(webhookType));
+        if (webhookUrl == null) return false;
+        if (webhookEvents == null) return !OPT_IN_EVENTS.contains(webhookType);
+        return webhookEvents.contains(webhookType);
     }
 }

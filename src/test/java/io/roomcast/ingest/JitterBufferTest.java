@@ -76,6 +76,31 @@ class JitterBufferTest {
         assertEquals(List.of(1, 30000), out.seqs);
     }
 
+    /** A forwarder re-created on the same SSRC restarts its sequence numbers behind ours: a new stream, none of it lost. */
+    @Test
+    void aNewSequenceBaseBehindThePlayoutPointStartsAfreshWithoutLosingItsFirstPackets() throws Exception {
+        JitterBuffer jb = new JitterBuffer(256, 100 * MS);
+        Collect out = new Collect();
+        long t = 0;
+        for (int s = 20000; s < 20050; s++, t += 20 * MS) {
+            jb.insert(packet(s, t));
+            jb.drain(t, out);
+        }
+        List<JitterBuffer.Insert> results = new ArrayList<>();
+        for (int s = 5000; s < 5050; s++, t += 20 * MS) {
+            results.add(jb.insert(packet(s, t)));
+            jb.drain(t, out);
+        }
+        jb.drain(t + 200 * MS, out);
+        assertEquals(JitterBuffer.Insert.RESYNC, results.get(JitterBuffer.RESTART_RUN - 1));
+        assertEquals(100, out.seqs.size(), "all 50 packets of each stream played");
+        assertEquals(5000, out.seqs.get(50), "the new stream from its first packet");
+        assertEquals(5049, out.seqs.get(99));
+        assertEquals(0, out.lost);
+        // Reordering by a few packets is still lateness, not a restart.
+        for (int k = 0; k < 8; k++) assertEquals(JitterBuffer.Insert.LATE, jb.insert(packet(5040 + k, t)));
+    }
+
     /** 5% loss, 2% reorder by up to 3 packets, 1% duplicates over 20 000 packets: accounted for exactly. */
     @Test
     void simulatedNetwork() throws Exception {

@@ -3,13 +3,24 @@ package io.roomcast.support;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+
+import java.lang.reflect.Field;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_VP8;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PICTURE_TYPE_I;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PICTURE_TYPE_NONE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
 /**
@@ -29,12 +40,32 @@ public final class RtpSender implements AutoCloseable {
     private boolean talkingHead;
     private boolean flashes;
     private long startNanos = -1;
+    /** Browser-like senders: their own socket in front of the muxer, reading the node's feedback. */
+    private FeedbackSocket feedback;
 
     private RtpSender(FFmpegFrameRecorder recorder, boolean video, int width, int height) {
         this.recorder = recorder;
         this.video = video;
         this.width = width;
         this.height = height;
+    }
+
+    /**
+     * Video as a browser sends it: one keyframe at the start and then only when asked (PLI or FIR read
+     * on the socket it sends from), or never again when {@code answers} is false (a sender whose
+     * feedback path is missing). The muxer's RTP and RTCP leave through one socket of this sender's.
+     */
+    public static RtpSender browserVideo(int port, long ssrc, int payloadType, String codec, int width, int height,
+                                         boolean answers) throws Exception {
+        FeedbackSocket fb = new FeedbackSocket(port, answers);
+        RtpSender s = video(fb.port(), ssrc, payloadType, codec, width, height, 0, 1_000_000);
+        s.feedback = fb;
+        return s;
+    }
+
+    /** Keyframe requests this sender read (browser-like senders only). */
+    public int keyframeRequestsSeen() {
+        return feedback == null ? 0 : feedback.requests.get();
     }
 
     static String url(int port) {
@@ -72,13 +103,19 @@ public final class RtpSender implements AutoCloseable {
     /** Video whose sender reports date frame 0 at {@code startUnixMicros} (see {@link #opus(int, long, int, long)}). */
     public static RtpSender video(int port, long ssrc, int payloadType, String codec, int width, int height,
                                   long startUnixMicros) throws Exception {
+        return video(port, ssrc, payloadType, codec, width, height, startUnixMicros, 50);
+    }
+
+    private static RtpSender video(int port, long ssrc, int payloadType, String codec, int width, int height,
+                                   long startUnixMicros, int gop) throws Exception {
         FFmpegFrameRecorder r = new FFmpegFrameRecorder(url(port), width, height);
         if (startUnixMicros > 0) r.setOption("start_time_realtime", Long.toString(startUnixMicros));
         r.setFormat("rtp");
         r.setVideoCodec(codec.equals("h264") ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8);
         r.setPixelFormat(AV_PIX_FMT_YUV420P);
         r.setFrameRate(25);
-        r.setGopSize(50);
+        r.setGopSize(gop);
+        if (gop > 50) r.setVideoOption("auto-alt-ref", "0");
         r.setVideoBitrate(600_000);
         if (codec.equals("vp8")) {
             r.setVideoOption("deadline", "realtime");
@@ -187,11 +224,25 @@ public final class RtpSender implements AutoCloseable {
                 }
             }
             recorder.setTimestamp(f * 40_000L);
+            boolean force = feedback != null && feedback.keyframeAsked.getAndSet(false);
+            if (force) forceKeyframe(true);
             recorder.record(frame);
+            if (force) forceKeyframe(false);
             sentUnits = f + 1;
             pace(t0, (f + 1) * 40_000_000L);
         }
         frame.close();
+    }
+
+    /**
+     * JavaCV's recorder has no call for "make this frame a keyframe", but it hands its own picture to
+     * the encoder as it is: its picture type asks libavcodec for an intra frame.
+     */
+    private void forceKeyframe(boolean on) throws Exception {
+        Field f = FFmpegFrameRecorder.class.getDeclaredField("picture");
+        f.setAccessible(true);
+        AVFrame picture = (AVFrame) f.get(recorder);
+        picture.pict_type(on ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE);
     }
 
     private void drawTalkingHead(ByteBuffer buf, int stride, int f) {
@@ -243,6 +294,57 @@ public final class RtpSender implements AutoCloseable {
             recorder.stop();
         } finally {
             recorder.release();
+            if (feedback != null) feedback.close();
+        }
+    }
+
+    /** The socket a browser-like sender sends from: relays the muxer's packets, reads PLI/FIR coming back. */
+    private static final class FeedbackSocket implements AutoCloseable {
+        private final DatagramSocket socket;
+        private final InetSocketAddress node;
+        private final boolean answers;
+        private final AtomicBoolean keyframeAsked = new AtomicBoolean();
+        private final AtomicInteger requests = new AtomicInteger();
+        private final Thread thread;
+
+        FeedbackSocket(int nodePort, boolean answers) throws SocketException {
+            this.socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+            this.node = new InetSocketAddress(InetAddress.getLoopbackAddress(), nodePort);
+            this.answers = answers;
+            thread = new Thread(this::run, "rtp-sender-feedback");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        private void run() {
+            byte[] buf = new byte[2048];
+            while (!socket.isClosed()) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    socket.receive(p);
+                    if (p.getSocketAddress().equals(node)) {
+                        // Feedback from the node: payload-specific feedback, PLI (FMT 1) or FIR (FMT 4).
+                        int fmt = buf[0] & 0x1f;
+                        if ((buf[1] & 0xff) == 206 && (fmt == 1 || fmt == 4)) {
+                            requests.incrementAndGet();
+                            if (answers) keyframeAsked.set(true);
+                        }
+                    } else {
+                        socket.send(new DatagramPacket(buf, p.getLength(), node));
+                    }
+                } catch (Exception e) {
+                    if (socket.isClosed()) return;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            socket.close();
         }
     }
 }
