@@ -56,6 +56,8 @@ public final class RtpIngest implements RoomService.TrackListener {
     private final long relatchAfterMillis;
     /** Packets in sequence that a new source on the latched host sends before it is taken as the sender. */
     static final int RELATCH_PACKETS = 3;
+    /** Packets of a candidate source held while the latched one may still speak (~2.5 s of audio, ~1 s of video). */
+    static final int RELATCH_HOLD = 128;
     private final Map<Long, TrackReceiver> receivers = new ConcurrentHashMap<>();
     private final Map<String, RoomPipeline> pipelines = new ConcurrentHashMap<>();
     private final List<MediaSink> sinks = new CopyOnWriteArrayList<>();
@@ -64,6 +66,7 @@ public final class RtpIngest implements RoomService.TrackListener {
     private final Counter rtpVideo;
     private final Counter rtcp;
     private final Counter keyframeRequests;
+    private final FeedbackOpeners openers = new FeedbackOpeners();
     private DatagramSocket socket;
     private long silenceTimer = -1;
 
@@ -138,6 +141,10 @@ public final class RtpIngest implements RoomService.TrackListener {
                 return;
             }
             long ssrc = RtpPacket.peekSsrc(d, len);
+            if (ssrc == 0 && len == 12) {
+                openers.opened(dp.sender(), receivers.values());
+                return;
+            }
             TrackReceiver r = ssrc < 0 ? null : receivers.get(ssrc);
             if (r == null) {
                 drops.get(ssrc < 0 ? Drop.MALFORMED : Drop.UNKNOWN_SSRC).increment();
@@ -154,6 +161,8 @@ public final class RtpIngest implements RoomService.TrackListener {
             SocketAddress latched = r.source;
             if (latched == null) {
                 r.source = from; // the first packet of the SSRC decides where it comes from
+                r.latchedAtMillis = System.currentTimeMillis();
+                if (r.video) openers.claim(r);
                 long[] early = r.earlySenderReport;
                 r.earlySenderReport = null;
                 if (early != null && from.host().equals(r.earlySenderReportHost)) {
@@ -168,7 +177,7 @@ public final class RtpIngest implements RoomService.TrackListener {
                 return;
             } else if (r.candidate != null) {
                 r.candidate = null; // the latched source spoke again: whoever else sent was not a restart
-                r.candidatePackets.clear();
+                refuseHeld(r);
             }
             accept(r, p, len);
         } catch (RuntimeException e) {
@@ -193,27 +202,35 @@ public final class RtpIngest implements RoomService.TrackListener {
 
     /**
      * A sender that restarted from a new port (a process restarted, a forwarder re-created, a NAT
-     * rebinding) is taken back without a new join: once the latched source has been quiet for
-     * {@code relatchAfterMillis}, a new source on the same host that sends {@link #RELATCH_PACKETS}
-     * packets in sequence becomes the source. Its packets are held while it proves itself, then all
-     * accepted. Another host never takes a track over. True when the packet was kept.
+     * rebinding) is taken back without a new join: a new source on the latched host that sends packets
+     * in sequence becomes the source once the latched one has been quiet for {@code relatchAfterMillis}
+     * and it has sent {@link #RELATCH_PACKETS}. Its packets are held meanwhile (at most
+     * {@link #RELATCH_HOLD}) and then all accepted, so a quick restart loses only its own gap. Another
+     * host never takes a track over. True when the packet was held.
      */
     private boolean relatch(TrackReceiver r, SocketAddress from, RtpPacket p) {
         if (!from.host().equals(r.source.host())) return false;
-        if (System.currentTimeMillis() - r.stats.lastPacketMillis() < relatchAfterMillis) return false;
         List<RtpPacket> held = r.candidatePackets;
         boolean inSequence = from.equals(r.candidate) && !held.isEmpty()
                 && p.sequence == ((held.get(held.size() - 1).sequence + 1) & 0xffff);
         if (!inSequence) {
+            refuseHeld(r);
             r.candidate = from;
-            held.clear();
         }
         held.add(p);
-        if (held.size() < RELATCH_PACKETS) return true;
+        if (held.size() > RELATCH_HOLD) {
+            held.remove(0);
+            r.stats.wrongSource.incrementAndGet();
+            drops.get(Drop.WRONG_SOURCE).increment();
+        }
+        boolean quiet = System.currentTimeMillis() - r.stats.lastPacketMillis() >= relatchAfterMillis;
+        if (!quiet || held.size() < RELATCH_PACKETS) return true;
         SocketAddress old = r.source;
         r.source = from;
         r.rtcpSource = null;
         r.candidate = null;
+        r.latchedAtMillis = System.currentTimeMillis();
+        if (r.video) openers.claim(r);
         r.stats.sourceChanges.incrementAndGet();
         RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
         if (pipeline != null) pipeline.run(r::sourceChanged);
@@ -223,6 +240,15 @@ public final class RtpIngest implements RoomService.TrackListener {
         LOG.info(() -> "ssrc " + r.binding.track().ssrc() + " re-latched from " + old + " to " + from);
         emit(r, "track-source-changed", new JsonObject().put("from", old.toString()).put("to", from.toString()));
         return true;
+    }
+
+    /** Packets held for a candidate source that did not become the source are refused after all. */
+    private void refuseHeld(TrackReceiver r) {
+        int n = r.candidatePackets.size();
+        if (n == 0) return;
+        r.candidatePackets.clear();
+        r.stats.wrongSource.addAndGet(n);
+        drops.get(Drop.WRONG_SOURCE).increment(n);
     }
 
     private void rtcp(byte[] d, int len, SocketAddress from) {
@@ -286,6 +312,10 @@ public final class RtpIngest implements RoomService.TrackListener {
      */
     private void requestKeyframe(TrackReceiver r, int repeat) {
         if (repeat == 0) emit(r, "keyframe-needed", new JsonObject());
+        // A re-created forwarder reads feedback on a new socket, and may even go on with the old one's
+        // sequence numbers (Janus does): a restart, or a request the current address did not answer,
+        // takes a fresh opener of the host.
+        if (repeat > 0 || System.currentTimeMillis() - r.restartedAtMillis <= FeedbackOpeners.WINDOW_MILLIS) openers.claim(r);
         SocketAddress rtcpTo = r.rtcpSource;
         SocketAddress to = rtcpTo != null ? rtcpTo : r.source;
         if (to == null || socket == null) return;

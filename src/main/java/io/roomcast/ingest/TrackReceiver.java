@@ -6,6 +6,8 @@ import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.ShortPointer;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -50,9 +52,12 @@ final class TrackReceiver implements JitterBuffer.Output {
     volatile SocketAddress source;
     /** Where RTCP for this SSRC comes from, when not from the RTP source: where the sender reads feedback. */
     volatile SocketAddress rtcpSource;
+    /** When the source was latched (socket thread), and when the stream last restarted (media thread). */
+    volatile long latchedAtMillis;
+    volatile long restartedAtMillis;
     /** A new source on the latched host, proving itself by packets in sequence (socket thread only). */
     SocketAddress candidate;
-    final java.util.ArrayList<RtpPacket> candidatePackets = new java.util.ArrayList<>(4);
+    final ArrayList<RtpPacket> candidatePackets = new ArrayList<>(4);
     /** A sender report that came before the first packet (socket thread only). */
     long[] earlySenderReport;
     String earlySenderReportHost;
@@ -91,6 +96,11 @@ final class TrackReceiver implements JitterBuffer.Output {
         this.keyframes = keyframes;
     }
 
+    /** When the stream last started: latched, or restarted. */
+    long startedAtMillis() {
+        return Math.max(latchedAtMillis, restartedAtMillis);
+    }
+
     /** Socket thread: the per-SSRC packet rate limit. */
     boolean admit(long nowNanos) {
         if (nowNanos - windowStartNanos >= 1_000_000_000L) {
@@ -120,6 +130,7 @@ final class TrackReceiver implements JitterBuffer.Output {
     void discontinuity() {
         if (closed) return;
         stats.restarts.incrementAndGet();
+        restartedAtMillis = System.currentTimeMillis();
         clock.restart();
         depacketizer.lost();
         lastAudioEndMicros = Long.MIN_VALUE;
@@ -288,7 +299,7 @@ final class TrackReceiver implements JitterBuffer.Output {
             ShortPointer r = channels > 1 ? new ShortPointer(f.data(1)) : l;
             for (int i = 0; i < n; i++) pcm[i] = (short) ((l.get(i) + r.get(i)) / 2);
         } else {
-            java.util.Arrays.fill(pcm, 0, n, (short) 0);
+            Arrays.fill(pcm, 0, n, (short) 0);
         }
         return n;
     }

@@ -134,6 +134,16 @@ class RealSendersTest {
             long secondPackets = stats.getLong("packets") - afterFirst;
             assertTrue(secondPackets >= 145, "3 s of 20 ms packets from the restarted sender: " + secondPackets);
             assertEquals(0, stats.getLong("late"), stats.encode());
+            // Restarted at once (no quiet time before it): its packets are held until the old source
+            // has been quiet long enough, then taken, none lost.
+            try (RtpSender third = RtpSender.opus(node.rtpPort(), 81, 111)) {
+                third.startTestSignal(3).join();
+            }
+            Thread.sleep(500);
+            JsonObject quick = api.trackStats(room, "rio", "audio");
+            assertEquals(2, quick.getLong("sourceChanges"), quick.encode());
+            assertEquals(20, quick.getLong("wrongSource"), quick.encode());
+            assertTrue(quick.getLong("packets") - stats.getLong("packets") >= 145, quick.encode());
             List<WebhookReceiver.Delivery> changed = hooks.await("track-source-changed", 1, 5000);
             JsonObject d = changed.get(0).json().getJsonObject("data");
             assertEquals("rio", d.getString("participantId"));
