@@ -8,6 +8,7 @@ import io.roomcast.support.RtpSender;
 import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
 import io.roomcast.support.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,9 +34,11 @@ class RealSendersTest {
 
     @Test
     void aCameraThatAnswersKeyframeRequestsIsDecodedOnlyWhileShownAndAppearsWithinASecond() throws Exception {
-        try (Roomcast node = TestNode.start(data)) {
+        try (Roomcast node = TestNode.start(data); WebhookReceiver hooks = new WebhookReceiver()) {
             Api api = new Api(node.httpPort(), Tokens.admin());
-            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            // An SFU whose keyframe request is an API call subscribes to keyframe-needed (opt-in).
+            String room = api.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", hooks.url())
+                    .put("events", new JsonArray().add("keyframe-needed")))).json().getString("roomId");
             join(api, room, "bea", 61, 62, "vp8");
             try (RtpSender a = RtpSender.opus(node.rtpPort(), 61, 111);
                  RtpSender v = RtpSender.browserVideo(node.rtpPort(), 62, 96, "vp8", 640, 360, true).talkingHead()) {
@@ -63,6 +66,9 @@ class RealSendersTest {
                 assertTrue(firstPictureMs >= 0 && firstPictureMs < 1000, "picture " + firstPictureMs + " ms after the output was asked for");
                 assertTrue(v.keyframeRequestsSeen() >= 2, "the probe and the output's request reached the sender");
                 waitFor(api, "/v2/hls?roomId=" + room, "status", "started", 10_000);
+                JsonObject needed = hooks.await("keyframe-needed", 1, 5000).get(0).json().getJsonObject("data");
+                assertEquals(62, needed.getLong("ssrc"), needed.encode());
+                assertEquals("bea", needed.getString("participantId"));
                 a.join();
                 v.join();
             }
