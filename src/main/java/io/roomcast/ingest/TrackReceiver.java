@@ -265,7 +265,11 @@ final class TrackReceiver implements JitterBuffer.Output {
         lastKeyframeRequest = now;
         if (requestedAt == NONE) {
             requestedAt = now;
-            measuring = lastKeyframeAt == NONE || now - lastKeyframeAt <= PROBE_AFTER_KEYFRAME_NANOS;
+            // A request measures the sender when no periodic keyframe can pass for the answer (none seen
+            // yet, or one just came), and always once the sender is trusted to answer: a trusted sender
+            // that fails (an answer that was a coincidence, a feedback path that broke) is decoded again.
+            measuring = lastKeyframeAt == NONE || now - lastKeyframeAt <= PROBE_AFTER_KEYFRAME_NANOS
+                    || stats.keyframeResponse == KeyframeResponse.ANSWERED;
         }
         stats.keyframeRequests.incrementAndGet();
         keyframes.request(this, unansweredRepeats++);

@@ -61,26 +61,6 @@ class JanusBrowserInterop {
         assertEquals(200, r.status(), r.body());
     }
 
-    static JsonObject waitFor(Api api, String path, String status, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        JsonObject last = null;
-        while (System.currentTimeMillis() < deadline) {
-            last = api.get(path).json();
-            if (status.equals(last.getString("status"))) return last;
-            Thread.sleep(100);
-        }
-        throw new AssertionError(path + " never " + status + ": " + last);
-    }
-
-    static String finalText(Api api, String room, String participant) {
-        StringBuilder sb = new StringBuilder();
-        for (Object o : api.get("/v2/rooms/" + room + "/captions").json().getJsonArray("data")) {
-            JsonObject c = (JsonObject) o;
-            if ("final".equals(c.getString("type")) && participant.equals(c.getString("participantId"))) sb.append(c.getString("text")).append(' ');
-        }
-        return sb.toString().trim();
-    }
-
     /** Milliseconds from now until the track's decoded-frame count grows, or -1 within the timeout. */
     static long untilDecoded(Api api, String room, String pid, long timeoutMs) throws InterruptedException {
         long before = api.trackStats(room, pid, "video").getLong("framesDecoded");
@@ -150,7 +130,7 @@ class JanusBrowserInterop {
                 String rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
                         .json().getString("id");
                 assertEquals(200, api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "grid-360p")).status());
-                JsonObject started = waitFor(api, "/v2/recordings/" + rec, "started", 10_000);
+                JsonObject started = api.waitFor("/v2/recordings/" + rec, "status", "started", 10_000);
 
                 Thread.sleep(forwardedAt + 13_000 - System.currentTimeMillis());
                 JsonObject beforeRestart = api.trackStats(room, "ann", "video");
@@ -168,11 +148,11 @@ class JanusBrowserInterop {
                 JsonObject video = api.trackStats(room, "ann", "video");
                 JsonObject audio = api.trackStats(room, "ann", "audio");
                 System.out.println("janus video stats " + video.encode() + "\njanus audio stats " + audio.encode());
-                String heard = finalText(api, room, "ann");
+                String heard = api.finalCaptions(room, "ann");
                 assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
                 assertEquals(200, api.post("/v2/hls/end", new JsonObject().put("roomId", room)).status());
                 assertEquals(200, api.post("/v2/transcription/end", new JsonObject().put("roomId", room)).status());
-                JsonObject done = waitFor(api, "/v2/recordings/" + rec, "stopped", 30_000);
+                JsonObject done = api.waitFor("/v2/recordings/" + rec, "status", "stopped", 30_000);
 
                 double wer = Wer.rate(reference(CLIPS), heard);
                 System.out.printf("browser -> Janus -> Roomcast captions WER %.3f: %s%n", wer, heard);
@@ -221,12 +201,12 @@ class JanusBrowserInterop {
                 Thread.sleep(4000); // Janus's first keyframe requests (fir_freq) have been answered before the output starts
                 String rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
                         .json().getString("id");
-                waitFor(api, "/v2/recordings/" + rec, "started", 10_000);
+                api.waitFor("/v2/recordings/" + rec, "status", "started", 10_000);
                 Thread.sleep(6000);
                 JsonObject amy = api.trackStats(room, "amy", "video");
                 JsonObject bob = api.trackStats(room, "bob", "video");
                 assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
-                JsonObject done = waitFor(api, "/v2/recordings/" + rec, "stopped", 30_000);
+                JsonObject done = api.waitFor("/v2/recordings/" + rec, "status", "stopped", 30_000);
                 System.out.println("no-RTCP forwarders: " + amy.encode() + "\n" + bob.encode());
                 assertEquals("unanswered", amy.getString("keyframeResponse"), amy.encode());
                 assertEquals("unanswered", bob.getString("keyframeResponse"), bob.encode());

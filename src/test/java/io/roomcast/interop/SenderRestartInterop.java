@@ -43,15 +43,6 @@ class SenderRestartInterop {
         assertEquals(0, p.exitValue(), "gst-launch exit code");
     }
 
-    static String captions(Api api, String room, String pid) {
-        StringBuilder sb = new StringBuilder();
-        for (Object o : api.get("/v2/rooms/" + room + "/captions").json().getJsonArray("data")) {
-            JsonObject c = (JsonObject) o;
-            if ("final".equals(c.getString("type")) && pid.equals(c.getString("participantId"))) sb.append(c.getString("text")).append(' ');
-        }
-        return sb.toString().trim();
-    }
-
     @Test
     void aGStreamerSenderRestartedFromANewPortMidUtteranceLosesOnlyTheGap() throws Exception {
         Wav speech = Wav.program(0.5, 1.0, CLIPS);
@@ -83,8 +74,8 @@ class SenderRestartInterop {
             steady.join();
             Thread.sleep(2500);
             JsonObject stats = api.trackStats(room, "restarted", "audio");
-            String heardSteady = captions(api, room, "steady");
-            String heardRestarted = captions(api, room, "restarted");
+            String heardSteady = api.finalCaptions(room, "steady");
+            String heardRestarted = api.finalCaptions(room, "restarted");
             assertEquals(200, api.post("/v2/transcription/end", new JsonObject().put("roomId", room)).status());
             double werSteady = Wer.rate(reference, heardSteady);
             double werRestarted = Wer.rate(reference, heardRestarted);

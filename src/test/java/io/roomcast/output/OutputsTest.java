@@ -50,14 +50,7 @@ class OutputsTest {
     }
 
     static JsonObject waitFor(Api api, String path, String field, String value, long timeoutMs) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        JsonObject last = null;
-        while (System.currentTimeMillis() < deadline) {
-            last = api.get(path).json();
-            if (value.equals(last.getString(field))) return last;
-            Thread.sleep(100);
-        }
-        throw new AssertionError(path + " never had " + field + "=" + value + ": " + last);
+        return api.waitFor(path, field, value, timeoutMs);
     }
 
     @Test

@@ -63,6 +63,30 @@ public final class Api {
         throw new AssertionError("no " + kind + " track in " + r.body());
     }
 
+    /** Polls {@code path} until its {@code field} is {@code value}; the last answer, or an AssertionError. */
+    public JsonObject waitFor(String path, String field, String value, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        JsonObject last = null;
+        while (System.currentTimeMillis() < deadline) {
+            last = get(path).json();
+            if (value.equals(last.getString(field))) return last;
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " never had " + field + "=" + value + ": " + last);
+    }
+
+    /** The final live captions of one participant of the room so far, joined by spaces. */
+    public String finalCaptions(String roomId, String participantId) {
+        StringBuilder sb = new StringBuilder();
+        for (Object o : get("/v2/rooms/" + roomId + "/captions").json().getJsonArray("data")) {
+            JsonObject c = (JsonObject) o;
+            if ("final".equals(c.getString("type")) && participantId.equals(c.getString("participantId"))) {
+                sb.append(c.getString("text")).append(' ');
+            }
+        }
+        return sb.toString().trim();
+    }
+
     public Response delete(String path) {
         return send("DELETE", path, null, null);
     }
