@@ -1,10 +1,10 @@
 package io.roomcast.ingest;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.roomcast.events.Events;
 import io.roomcast.room.Participant;
-import io.roomcast.room.Room;
 import io.roomcast.room.RoomService;
 import io.roomcast.room.Session;
 import io.roomcast.room.RoomService.TrackBinding;
@@ -53,11 +53,9 @@ public final class RtpIngest implements RoomService.TrackListener {
     private final int maxQueuedPerRoom;
     private final int maxDatagramBytes;
     private final long keyframeIntervalNanos;
-    private final long relatchAfterMillis;
-    /** Packets in sequence that a new source on the latched host sends before it is taken as the sender. */
-    static final int RELATCH_PACKETS = 3;
-    /** Packets of a candidate source held while the latched one may still speak (~2.5 s of audio, ~1 s of video). */
-    static final int RELATCH_HOLD = 128;
+    private final TrackEvents trackEvents;
+    private final Latching latching;
+    private final SourceLatch latch;
     private final Map<Long, TrackReceiver> receivers = new ConcurrentHashMap<>();
     private final Map<String, RoomPipeline> pipelines = new ConcurrentHashMap<>();
     private final List<MediaSink> sinks = new CopyOnWriteArrayList<>();
@@ -84,7 +82,9 @@ public final class RtpIngest implements RoomService.TrackListener {
         this.maxQueuedPerRoom = maxQueuedPerRoom;
         this.maxDatagramBytes = maxDatagramBytes;
         this.keyframeIntervalNanos = keyframeIntervalMillis * 1_000_000L;
-        this.relatchAfterMillis = relatchAfterMillis;
+        this.trackEvents = new TrackEvents(rooms, events);
+        this.latching = new Latching();
+        this.latch = new SourceLatch(relatchAfterMillis, latching);
         for (Drop d : Drop.values()) drops.put(d, registry.counter("roomcast_rtp_dropped_total", "reason", d.name().toLowerCase()));
         rtpAudio = registry.counter("roomcast_rtp_packets_total", "kind", "audio");
         rtpVideo = registry.counter("roomcast_rtp_packets_total", "kind", "video");
@@ -92,9 +92,9 @@ public final class RtpIngest implements RoomService.TrackListener {
         keyframeRequests = registry.counter("roomcast_keyframe_requests_total");
         registry.gauge("roomcast_ingest_queue_depth", receivers, r -> pipelines.values().stream().mapToInt(RoomPipeline::queued).sum());
         registry.gauge("roomcast_ingest_tracks", receivers, Map::size);
-        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_rtp_lost_total", receivers,
+        FunctionCounter.builder("roomcast_rtp_lost_total", receivers,
                 r -> r.values().stream().mapToLong(t -> t.stats.lost.get()).sum()).register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_frames_decoded_total", receivers,
+        FunctionCounter.builder("roomcast_frames_decoded_total", receivers,
                 r -> r.values().stream().mapToLong(t -> t.stats.framesDecoded.get()).sum()).register(registry);
         rooms.addListener(this);
     }
@@ -105,7 +105,7 @@ public final class RtpIngest implements RoomService.TrackListener {
         // socket buffer stays; Netty reads into 2048-byte buffers.
         socket = vertx.createDatagramSocket(new DatagramSocketOptions());
         socket.handler(this::datagram);
-        silenceTimer = vertx.setPeriodic(1000, t -> checkSilence());
+        silenceTimer = vertx.setPeriodic(1000, t -> trackEvents.checkSilence(receivers.values(), silenceMillis));
         return socket.listen(port, host).map(s -> {
             LOG.info(() -> "RTP/RTCP ingest on udp " + host + ":" + s.localAddress().port());
             return null;
@@ -170,14 +170,10 @@ public final class RtpIngest implements RoomService.TrackListener {
                     if (pipeline != null) pipeline.run(() -> r.senderReport(early[0], early[1]));
                 }
             } else if (!latched.equals(from)) {
-                if (!relatch(r, from, p)) {
-                    r.stats.wrongSource.incrementAndGet();
-                    drops.get(Drop.WRONG_SOURCE).increment();
-                }
+                if (!latch.offer(r, from, p)) latching.refused(r, 1);
                 return;
-            } else if (r.candidate != null) {
-                r.candidate = null; // the latched source spoke again: whoever else sent was not a restart
-                refuseHeld(r);
+            } else {
+                latch.latchedSourceSpoke(r);
             }
             accept(r, p, len);
         } catch (RuntimeException e) {
@@ -200,55 +196,28 @@ public final class RtpIngest implements RoomService.TrackListener {
         }
     }
 
-    /**
-     * A sender that restarted from a new port (a process restarted, a forwarder re-created, a NAT
-     * rebinding) is taken back without a new join: a new source on the latched host that sends packets
-     * in sequence becomes the source once the latched one has been quiet for {@code relatchAfterMillis}
-     * and it has sent {@link #RELATCH_PACKETS}. Its packets are held meanwhile (at most
-     * {@link #RELATCH_HOLD}) and then all accepted, so a quick restart loses only its own gap. Another
-     * host never takes a track over. True when the packet was held.
-     */
-    private boolean relatch(TrackReceiver r, SocketAddress from, RtpPacket p) {
-        if (!from.host().equals(r.source.host())) return false;
-        List<RtpPacket> held = r.candidatePackets;
-        boolean inSequence = from.equals(r.candidate) && !held.isEmpty()
-                && p.sequence == ((held.get(held.size() - 1).sequence + 1) & 0xffff);
-        if (!inSequence) {
-            refuseHeld(r);
-            r.candidate = from;
+    /** What {@link SourceLatch} decides, carried out: packets accepted or refused, a restarted sender taken back. */
+    private final class Latching implements SourceLatch.Handler {
+        @Override
+        public void accept(TrackReceiver r, RtpPacket p) {
+            RtpIngest.this.accept(r, p, p.payloadOffset + p.payloadLength);
         }
-        held.add(p);
-        if (held.size() > RELATCH_HOLD) {
-            held.remove(0);
-            r.stats.wrongSource.incrementAndGet();
-            drops.get(Drop.WRONG_SOURCE).increment();
-        }
-        boolean quiet = System.currentTimeMillis() - r.stats.lastPacketMillis() >= relatchAfterMillis;
-        if (!quiet || held.size() < RELATCH_PACKETS) return true;
-        SocketAddress old = r.source;
-        r.source = from;
-        r.rtcpSource = null;
-        r.candidate = null;
-        r.latchedAtMillis = System.currentTimeMillis();
-        if (r.video) openers.claim(r);
-        r.stats.sourceChanges.incrementAndGet();
-        RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
-        if (pipeline != null) pipeline.run(r::sourceChanged);
-        List<RtpPacket> packets = List.copyOf(held);
-        held.clear();
-        for (RtpPacket q : packets) accept(r, q, q.payloadOffset + q.payloadLength);
-        LOG.info(() -> "ssrc " + r.binding.track().ssrc() + " re-latched from " + old + " to " + from);
-        emit(r, "track-source-changed", new JsonObject().put("from", old.toString()).put("to", from.toString()));
-        return true;
-    }
 
-    /** Packets held for a candidate source that did not become the source are refused after all. */
-    private void refuseHeld(TrackReceiver r) {
-        int n = r.candidatePackets.size();
-        if (n == 0) return;
-        r.candidatePackets.clear();
-        r.stats.wrongSource.addAndGet(n);
-        drops.get(Drop.WRONG_SOURCE).increment(n);
+        @Override
+        public void refused(TrackReceiver r, int packets) {
+            r.stats.wrongSource.addAndGet(packets);
+            drops.get(Drop.WRONG_SOURCE).increment(packets);
+        }
+
+        @Override
+        public void relatched(TrackReceiver r, SocketAddress old) {
+            r.latchedAtMillis = System.currentTimeMillis();
+            if (r.video) openers.claim(r);
+            RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
+            if (pipeline != null) pipeline.run(r::sourceChanged);
+            LOG.info(() -> "ssrc " + r.binding.track().ssrc() + " re-latched from " + old + " to " + r.source);
+            trackEvents.emit(r, "track-source-changed", new JsonObject().put("from", old.toString()).put("to", r.source.toString()));
+        }
     }
 
     private void rtcp(byte[] d, int len, SocketAddress from) {
@@ -266,7 +235,7 @@ public final class RtpIngest implements RoomService.TrackListener {
                     TrackReceiver r = receivers.get(ssrc);
                     if (fromSender(r, from) && !r.silent) {
                         r.silent = true; // announced now rather than after the silence timeout
-                        announce(r, true, "bye");
+                        trackEvents.announce(r, true, "bye");
                     }
                 }
             } else if (part instanceof Rtcp.ReceiverReport rr) {
@@ -311,7 +280,7 @@ public final class RtpIngest implements RoomService.TrackListener {
      * request is an API call (mediasoup's {@code consumer.requestKeyFrame()}).
      */
     private void requestKeyframe(TrackReceiver r, int repeat) {
-        if (repeat == 0) emit(r, "keyframe-needed", new JsonObject());
+        if (repeat == 0) trackEvents.emit(r, "keyframe-needed", new JsonObject());
         // A re-created forwarder reads feedback on a new socket, and may even go on with the old one's
         // sequence numbers (Janus does): a restart, or a request the current address did not answer,
         // takes a fresh opener of the host.
@@ -377,41 +346,6 @@ public final class RtpIngest implements RoomService.TrackListener {
     }
 
     // ---- observability ----
-
-    private void checkSilence() {
-        long now = System.currentTimeMillis();
-        for (TrackReceiver r : receivers.values()) {
-            long last = r.stats.lastPacketMillis();
-            if (last == 0) continue;
-            boolean quiet = now - last >= silenceMillis;
-            if (quiet != r.silent) {
-                r.silent = quiet;
-                announce(r, quiet, "timeout");
-            }
-        }
-    }
-
-    /** track-silent (reason bye or timeout) or track-resumed, to the room's webhook and event bus. */
-    private void announce(TrackReceiver r, boolean silent, String reason) {
-        long last = r.stats.lastPacketMillis();
-        JsonObject data = new JsonObject().put("lastPacketAt", last == 0 ? null : Instant.ofEpochMilli(last).toString());
-        if (silent) data.put("reason", reason);
-        emit(r, silent ? "track-silent" : "track-resumed", data);
-    }
-
-    /** An event about a track, with the track's room, session, participant, SSRC and kind. */
-    private void emit(TrackReceiver r, String type, JsonObject extra) {
-        Room room;
-        try {
-            room = rooms.room(r.binding.roomId());
-        } catch (RuntimeException e) {
-            return;
-        }
-        JsonObject data = new JsonObject().put("roomId", r.binding.roomId()).put("sessionId", r.binding.sessionId())
-                .put("participantId", r.binding.participantId()).put("ssrc", r.binding.track().ssrc())
-                .put("kind", r.binding.track().kind()).mergeIn(extra);
-        events.emit(room, type, data);
-    }
 
     /** The stats of a participant's tracks in the room's ongoing session, or null when not there. */
     public JsonObject participantStats(String roomId, String participantId) {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -446,17 +447,19 @@ class OutputsTest {
                 String id = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "spotlight-720p")
                         .put("config", new JsonObject().put("quality", "low").put("layout", new JsonObject().put("priority", "PIN"))))
                         .json().getString("id");
-                waitFor(api, "/v2/recordings/" + id, "status", "started", 10_000);
+                JsonObject started = waitFor(api, "/v2/recordings/" + id, "status", "started", 10_000);
                 Thread.sleep(3000);
                 api.post("/v2/rooms/" + room + "/layout", new JsonObject().put("pin", "ben"));
+                // Where the switch lands in the file: the recording's own start, not when "started" was seen.
+                double pinnedAt = (System.currentTimeMillis() - Instant.parse(started.getString("start")).toEpochMilli()) / 1000.0;
                 Thread.sleep(3000);
                 api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
                 JsonObject done = waitFor(api, "/v2/recordings/" + id, "status", "stopped", 30_000);
                 Path mp4 = Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("pin.mp4"));
                 double early = cornerLuma(mp4, 1.5);
-                double late = cornerLuma(mp4, 5.5);
+                double late = cornerLuma(mp4, pinnedAt + 1.5);
                 assertTrue(early < 40, "Ann's dark picture fills the spotlight first: " + early);
-                assertTrue(late > 50, "then Ben's: " + late);
+                assertTrue(late > 50, "then Ben's, 1.5 s after the switch at " + pinnedAt + " s: " + late);
                 Media.Probe p = Media.probe(mp4.toString());
                 assertTrue(p.videoFrames() >= (p.seconds() - 0.2) * 25, "no frame lost at the switch: " + p);
             }
