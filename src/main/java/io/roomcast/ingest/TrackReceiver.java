@@ -265,11 +265,11 @@ final class TrackReceiver implements JitterBuffer.Output {
         lastKeyframeRequest = now;
         if (requestedAt == NONE) {
             requestedAt = now;
-            // A request measures the sender when no periodic keyframe can pass for the answer (none seen
-            // yet, or one just came), and always once the sender is trusted to answer: a trusted sender
-            // that fails (an answer that was a coincidence, a feedback path that broke) is decoded again.
-            measuring = lastKeyframeAt == NONE || now - lastKeyframeAt <= PROBE_AFTER_KEYFRAME_NANOS
-                    || stats.keyframeResponse == KeyframeResponse.ANSWERED;
+            // Every request measures the sender, but one judged unanswered is promoted only by a request
+            // that no periodic keyframe can pass for (none seen yet, or one just came). An answer that was a
+            // coincidence is judged again at the next request, so a sender that fails is decoded again.
+            measuring = stats.keyframeResponse != KeyframeResponse.UNANSWERED || lastKeyframeAt == NONE
+                    || now - lastKeyframeAt <= PROBE_AFTER_KEYFRAME_NANOS;
         }
         stats.keyframeRequests.incrementAndGet();
         keyframes.request(this, unansweredRepeats++);
