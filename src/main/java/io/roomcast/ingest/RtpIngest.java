@@ -161,8 +161,7 @@ public final class RtpIngest implements RoomService.TrackListener {
             SocketAddress latched = r.source;
             if (latched == null) {
                 r.source = from; // the first packet of the SSRC decides where it comes from
-                r.latchedAtMillis = System.currentTimeMillis();
-                if (r.video) openers.claim(r);
+                latchedNow(r);
                 long[] early = r.earlySenderReport;
                 r.earlySenderReport = null;
                 if (early != null && from.host().equals(r.earlySenderReportHost)) {
@@ -196,11 +195,17 @@ public final class RtpIngest implements RoomService.TrackListener {
         }
     }
 
+    /** A source was just latched (first packet or re-latch): a video track takes its feedback opener, if any. */
+    private void latchedNow(TrackReceiver r) {
+        r.latchedAtMillis = System.currentTimeMillis();
+        if (r.video) openers.claim(r);
+    }
+
     /** What {@link SourceLatch} decides, carried out: packets accepted or refused, a restarted sender taken back. */
     private final class Latching implements SourceLatch.Handler {
         @Override
         public void accept(TrackReceiver r, RtpPacket p) {
-            RtpIngest.this.accept(r, p, p.payloadOffset + p.payloadLength);
+            RtpIngest.this.accept(r, p, p.data.length); // the datagram's own array
         }
 
         @Override
@@ -211,8 +216,7 @@ public final class RtpIngest implements RoomService.TrackListener {
 
         @Override
         public void relatched(TrackReceiver r, SocketAddress old) {
-            r.latchedAtMillis = System.currentTimeMillis();
-            if (r.video) openers.claim(r);
+            latchedNow(r);
             RoomPipeline pipeline = pipelines.get(r.binding.sessionId());
             if (pipeline != null) pipeline.run(r::sourceChanged);
             LOG.info(() -> "ssrc " + r.binding.track().ssrc() + " re-latched from " + old + " to " + r.source);
