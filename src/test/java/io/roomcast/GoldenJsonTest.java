@@ -112,7 +112,7 @@ class GoldenJsonTest {
                 g.step("24 GET sessions/{id} ended", api.get("/v2/sessions/" + session).json());
                 g.step("25 GET captions", api.get("/v2/rooms/" + room + "/captions").json());
                 for (String type : HOOKS) g.step("hook " + type, hooks.await(type, 1, 15_000).get(0).json());
-                node.outputs().awaitRecovery(10_000);
+                node.awaitRecovery(10_000);
                 jsonKeys = node.store().listKeys("").await(30, TimeUnit.SECONDS).stream()
                         .filter(k -> k.endsWith(".json")).sorted().toList();
                 for (String k : jsonKeys) g.step("store " + k, node.store().getJson(k).await(30, TimeUnit.SECONDS));
@@ -123,7 +123,7 @@ class GoldenJsonTest {
         }
         Roomcast again = TestNode.start(data);
         try {
-            again.outputs().awaitRecovery(10_000);
+            again.awaitRecovery(10_000);
             lists(g, "30 after restart ", new Api(again.httpPort(), Tokens.admin()), room, session);
         } finally {
             again.stop();
@@ -184,7 +184,7 @@ class GoldenJsonTest {
         Golden g = new Golden("stored");
         Roomcast again = TestNode.start(data);
         try {
-            again.outputs().awaitRecovery(10_000);
+            again.awaitRecovery(10_000);
             Api api = new Api(again.httpPort(), Tokens.admin());
             JsonObject rooms = api.get("/v2/rooms").json();
             assertEquals(1, rooms.getJsonArray("data").size(), rooms.encode());

@@ -1,5 +1,6 @@
 package io.roomcast;
 
+import io.roomcast.storage.EmbeddedS3;
 import io.roomcast.support.Api;
 import io.roomcast.support.JarProcess;
 import io.roomcast.support.Media;
@@ -10,9 +11,14 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,10 +104,10 @@ class JarIT {
                             .add(new JsonObject().put("kind", "video").put("codec", "h264").put("ssrc", 0x7003).put("payloadType", 102))))
                     .status());
             RtpFuzz fuzz = new RtpFuzz(7, 0x7001, 0x7002, 0x7003);
-            java.util.List<Long> rss = new java.util.ArrayList<>();
+            List<Long> rss = new ArrayList<>();
             long sent = 0;
-            try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
-                java.net.InetAddress to = java.net.InetAddress.getLoopbackAddress();
+            try (DatagramSocket s = new DatagramSocket()) {
+                InetAddress to = InetAddress.getLoopbackAddress();
                 long t0 = System.nanoTime();
                 long nextSample = 10;
                 while (true) {
@@ -112,7 +118,7 @@ class JarIT {
                         nextSample += 10;
                     }
                     byte[] d = fuzz.next();
-                    s.send(new java.net.DatagramPacket(d, d.length, to, rtpPort));
+                    s.send(new DatagramPacket(d, d.length, to, rtpPort));
                     if (++sent % 10 == 0) Thread.sleep(1); // about 8 000 datagrams/s
                 }
             }
@@ -151,7 +157,7 @@ class JarIT {
         int ca = JarProcess.freePort();
         int cb = JarProcess.freePort();
         String members = "127.0.0.1:" + ca + ",127.0.0.1:" + cb;
-        try (io.roomcast.storage.EmbeddedS3 s3 = io.roomcast.storage.EmbeddedS3.start(work.resolve("s3"), "127.0.0.1", s3port,
+        try (EmbeddedS3 s3 = EmbeddedS3.start(work.resolve("s3"), "127.0.0.1", s3port,
                 "roomcast-dev", "roomcast-dev-secret-key", "roomcast")) {
             Map<String, String> envA = env();
             Map<String, String> envB = env();
@@ -212,7 +218,7 @@ class JarIT {
         }
     }
 
-    static long rssKb(long pid) throws java.io.IOException {
+    static long rssKb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.logging.Logger;
 
@@ -91,7 +92,7 @@ final class ClusterRouting {
                         return vertx.eventBus().<String>request(Cluster.placeAddress(owner), new JsonObject().put("roomId", roomId),
                                         new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
                                 .map(Message::body).toCompletionStage().toCompletableFuture()
-                                .get(TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
                     } catch (Exception e) {
                         return owner; // unreachable: the forward says so
                     }
@@ -111,10 +112,10 @@ final class ClusterRouting {
             if (target.equals(cluster.name())) {
                 ctx.next();
             } else if (target.startsWith("!gone:")) {
-                ApiServer.error(ctx, 503, "node_unreachable", "the node that runs this room (" + target.substring(6)
+                Replies.error(ctx, 503, "node_unreachable", "the node that runs this room (" + target.substring(6)
                         + ") is not answering; a surviving node takes its rooms over within cluster.failureSeconds");
             } else if (target.equals("!full")) {
-                ApiServer.error(ctx, 503, "no_capacity", "every node is over its load ceiling (cluster.maxLoad " + cluster.maxLoad() + ")");
+                Replies.error(ctx, 503, "no_capacity", "every node is over its load ceiling (cluster.maxLoad " + cluster.maxLoad() + ")");
             } else if (target.equals("*first")) {
                 firstFound(ctx);
             } else if (target.equals("*all")) {
@@ -177,7 +178,7 @@ final class ClusterRouting {
     private static void answer(RoutingContext ctx, JsonObject reply, String node) {
         if (ctx.response().ended()) return;
         if (reply == null) {
-            ApiServer.error(ctx, 503, "node_unreachable", "the node that runs this room (" + node + ") did not answer");
+            Replies.error(ctx, 503, "node_unreachable", "the node that runs this room (" + node + ") did not answer");
             return;
         }
         var res = ctx.response().setStatusCode(reply.getInteger("status"));
@@ -251,7 +252,7 @@ final class ClusterRouting {
                 int from = Math.min((page - 1) * perPage, items.size());
                 JsonArray data = new JsonArray(new ArrayList<>(items.subList(from, Math.min(from + perPage, items.size()))));
                 long lastPage = Math.max(1, (total + perPage - 1) / perPage);
-                ApiServer.json(ctx, 200, new JsonObject().put("pageInfo", new JsonObject().put("currentPage", page)
+                Replies.json(ctx, 200, new JsonObject().put("pageInfo", new JsonObject().put("currentPage", page)
                         .put("perPage", perPage).put("lastPage", lastPage).put("total", total)).put("data", data));
             });
         });

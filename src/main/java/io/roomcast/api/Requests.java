@@ -2,12 +2,15 @@ package io.roomcast.api;
 
 import io.roomcast.room.Ids;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** Reading and checking what a client sent; every refusal is a 400 that names the field. */
 final class Requests {
@@ -25,7 +28,7 @@ final class Requests {
         if (text == null || text.isBlank()) return new JsonObject();
         Object parsed;
         try {
-            parsed = io.vertx.core.json.Json.decodeValue(text);
+            parsed = Json.decodeValue(text);
         } catch (DecodeException e) {
             throw new ApiException(400, "invalid_json", "the request body is not valid JSON");
         }
@@ -105,13 +108,28 @@ final class Requests {
         return s;
     }
 
+    /** Runs a field check of a nested object, naming the field by its full path when it fails. */
+    static <T> T field(String prefix, Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (RuntimeException e) {
+            throw Replies.prefixed(e, prefix);
+        }
+    }
+
+    /** An optional id field (null when absent). */
+    String optId(JsonObject body, String field) {
+        String v = optString(body, field);
+        return v == null ? null : checkId(field, v);
+    }
+
     private static List<String> sorted(Set<String> s) {
         return s.stream().sorted().toList();
     }
 
     /** Pagination from {@code ?page=&perPage=}: a 1-based page and a bounded page size. */
     record Page(int page, int perPage) {
-        <T> JsonObject of(List<T> all, java.util.function.Function<T, JsonObject> render) {
+        <T> JsonObject of(List<T> all, Function<T, JsonObject> render) {
             int total = all.size();
             int from = (int) Math.min((long) (page - 1) * perPage, total);
             int to = Math.min(from + perPage, total);

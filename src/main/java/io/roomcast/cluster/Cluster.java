@@ -7,6 +7,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.sun.management.OperatingSystemMXBean;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -15,11 +16,17 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -77,8 +84,8 @@ public final class Cluster {
         cfg.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
         String ip;
         try {
-            ip = java.net.InetAddress.getByName(host).getHostAddress(); // Hazelcast wants an address, not a name
-        } catch (java.net.UnknownHostException e) {
+            ip = InetAddress.getByName(host).getHostAddress(); // Hazelcast wants an address, not a name
+        } catch (UnknownHostException e) {
             throw new IllegalArgumentException("cluster.host '" + host + "' does not resolve", e);
         }
         cfg.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(ip);
@@ -89,7 +96,7 @@ public final class Cluster {
         join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2)
                 .setMembers(list.isEmpty() ? List.of(host + ":" + port) : list);
         // Vert.x finds its node id in this member attribute when it is given a running instance.
-        cfg.getMemberAttributeConfig().setAttribute("__vertx.nodeId", java.util.UUID.randomUUID().toString());
+        cfg.getMemberAttributeConfig().setAttribute("__vertx.nodeId", UUID.randomUUID().toString());
         this.hazelcast = Hazelcast.newHazelcastInstance(cfg);
         this.manager = new HazelcastClusterManager(hazelcast);
         this.rooms = hazelcast.getMap(ROOMS);
@@ -146,7 +153,7 @@ public final class Cluster {
 
     private double measuredCpu() {
         var os = ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+        if (os instanceof OperatingSystemMXBean sun) {
             double v = sun.getProcessCpuLoad();
             return v < 0 ? 0 : v;
         }
@@ -226,7 +233,7 @@ public final class Cluster {
     }
 
     private Set<String> liveMembers() {
-        Set<String> s = new java.util.HashSet<>();
+        Set<String> s = new HashSet<>();
         for (Member m : hazelcast.getCluster().getMembers()) s.add(m.getUuid().toString());
         return s;
     }
@@ -267,8 +274,8 @@ public final class Cluster {
         rooms.put(roomId, name);
     }
 
-    public void ownAll(java.util.Collection<String> roomIds) {
-        Map<String, String> m = new java.util.HashMap<>();
+    public void ownAll(Collection<String> roomIds) {
+        Map<String, String> m = new HashMap<>();
         for (String id : roomIds) m.put(id, name);
         rooms.putAll(m);
     }

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -248,7 +248,7 @@ public final class EncodeGroup {
         batch = new ArrayList<>();
         try {
             thread.execute(() -> encode(work));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             for (Object[] item : work) {
                 if (item[0] instanceof AVFrame f) {
                     free.add(f);
@@ -358,7 +358,7 @@ public final class EncodeGroup {
         sinks.clear();
         try {
             thread.execute(this::release);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             release();
         }
         thread.shutdown();

@@ -9,16 +9,17 @@ import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.javacpp.BytePointer;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Map;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_INPUT_BUFFER_PADDING_SIZE;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
-import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_copy;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_free;
@@ -36,9 +37,9 @@ import static org.bytedeco.ffmpeg.global.avformat.avio_open2;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
+import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 
 /**
@@ -94,7 +95,7 @@ public final class Muxer implements AutoCloseable {
             byte[] head = {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 2, 0x38, 0x01, (byte) 0x80, (byte) 0xbb, 0, 0, 0, 0, 0};
             BytePointer extra = new BytePointer(av_malloc(head.length + AV_INPUT_BUFFER_PADDING_SIZE))
                     .capacity(head.length + AV_INPUT_BUFFER_PADDING_SIZE);
-            extra.put(java.util.Arrays.copyOf(head, head.length + AV_INPUT_BUFFER_PADDING_SIZE)); // zeroed padding
+            extra.put(Arrays.copyOf(head, head.length + AV_INPUT_BUFFER_PADDING_SIZE)); // zeroed padding
             par.extradata(extra);
             par.extradata_size(head.length);
             return new Streams(null, par, 0, 48000);

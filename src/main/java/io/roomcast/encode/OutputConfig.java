@@ -10,7 +10,7 @@ import java.util.Set;
  */
 public record OutputConfig(String layout, String priority, int gridSize, String theme, boolean audioOnly,
                            int width, int height, int fps, int videoKbps, int audioKbps, int segmentSeconds) {
-    static final Set<String> LAYOUTS = Set.of("GRID", "SPOTLIGHT", "SIDEBAR");
+    public static final Set<String> LAYOUTS = Set.of("GRID", "SPOTLIGHT", "SIDEBAR");
     static final Set<String> PRIORITIES = Set.of("SPEAKER", "PIN");
     static final Set<String> THEMES = Set.of("DARK", "LIGHT", "DEFAULT");
     static final Set<String> MODES = Set.of("video-and-audio", "audio");

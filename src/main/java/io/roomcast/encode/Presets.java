@@ -9,6 +9,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 
@@ -58,7 +59,7 @@ public final class Presets {
         presets.put(name, preset);
     }
 
-    public java.util.Set<String> names() {
+    public Set<String> names() {
         return presets.keySet();
     }
 

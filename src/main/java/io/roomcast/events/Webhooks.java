@@ -2,15 +2,14 @@ package io.roomcast.events;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.roomcast.api.ApiException;
+import io.roomcast.errors.Refusal;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -20,10 +19,14 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Delivers webhooks: {@code POST {webhookType, data}} signed with HMAC-SHA256 over the exact body bytes
@@ -56,8 +59,19 @@ public final class Webhooks {
     private final Counter dropped;
     private final Counter blocked;
 
-    public Webhooks(Vertx vertx, String secret, int maxAttempts, long initialBackoffMs, long maxBackoffMs,
-                    long timeoutMs, int maxPending, boolean allowPrivateAddresses, MeterRegistry registry) {
+    /** Config section {@code webhooks}. */
+    public record Settings(String secret, int maxAttempts, long initialBackoffMs, long maxBackoffMs, long timeoutMs,
+                           int maxPending, boolean allowPrivateAddresses) {
+    }
+
+    public Webhooks(Vertx vertx, Settings settings, MeterRegistry registry) {
+        String secret = settings.secret();
+        int maxAttempts = settings.maxAttempts();
+        long initialBackoffMs = settings.initialBackoffMs();
+        long maxBackoffMs = settings.maxBackoffMs();
+        long timeoutMs = settings.timeoutMs();
+        int maxPending = settings.maxPending();
+        boolean allowPrivateAddresses = settings.allowPrivateAddresses();
         this.vertx = vertx;
         this.client = WebClient.create(vertx, new WebClientOptions()
                 .setFollowRedirects(false)
@@ -94,27 +108,27 @@ public final class Webhooks {
      * (unless config allows it) not a loopback, private or link-local address literal.
      */
     public void validateUrl(String field, String url) {
-        validateUrl(field, url, java.util.Set.of("http", "https"));
+        validateUrl(field, url, Set.of("http", "https"));
     }
 
     /** Checks a destination URL: one of {@code schemes}, a host, and no internal address unless allowed. */
-    public void validateUrl(String field, String url, java.util.Set<String> schemes) {
-        if (url == null || url.isBlank()) throw ApiException.badRequest(field + " must be a non-empty URL");
-        if (url.length() > 2048) throw ApiException.badRequest(field + " is longer than 2048 characters");
+    public void validateUrl(String field, String url, Set<String> schemes) {
+        if (url == null || url.isBlank()) throw Refusal.invalid(field + " must be a non-empty URL");
+        if (url.length() > 2048) throw Refusal.invalid(field + " is longer than 2048 characters");
         URI uri;
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw ApiException.badRequest(field + " is not a valid URL");
+            throw Refusal.invalid(field + " is not a valid URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
         if (!schemes.contains(scheme)) {
-            throw ApiException.badRequest(field + " must use " + String.join(" or ", new java.util.TreeSet<>(schemes)));
+            throw Refusal.invalid(field + " must use " + String.join(" or ", new TreeSet<>(schemes)));
         }
         String host = uri.getHost();
-        if (host == null || host.isEmpty()) throw ApiException.badRequest(field + " must name a host");
+        if (host == null || host.isEmpty()) throw Refusal.invalid(field + " must name a host");
         if (!allowPrivateAddresses && isInternal(host)) {
-            throw new ApiException(400, "forbidden_address",
+            throw Refusal.invalid("forbidden_address",
                     field + " points at a loopback, private or link-local address, which this server does not allow");
         }
     }
@@ -140,8 +154,8 @@ public final class Webhooks {
      * A host name is checked when a delivery starts, by resolving it (off the event loop): a name that
      * points inside is refused like an address literal would be.
      */
-    private io.vertx.core.Future<Void> checkResolved(String url) {
-        if (allowPrivateAddresses) return io.vertx.core.Future.succeededFuture();
+    private Future<Void> checkResolved(String url) {
+        if (allowPrivateAddresses) return Future.succeededFuture();
         String host = URI.create(url).getHost();
         return vertx.executeBlocking(() -> {
             for (InetAddress a : InetAddress.getAllByName(host)) {

@@ -3,6 +3,7 @@ package io.roomcast.ingest;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.javacpp.BytePointer;
 
@@ -67,7 +68,7 @@ public final class Decoder implements AutoCloseable {
                 ctx.sample_rate(48000);
                 av_channel_layout_default(ctx.ch_layout(), 2); // RFC 7587: always signalled as 2 channels
             }
-            int r = avcodec_open2(ctx, c, (org.bytedeco.ffmpeg.avutil.AVDictionary) null);
+            int r = avcodec_open2(ctx, c, (AVDictionary) null);
             if (r < 0) throw new IllegalStateException("cannot open the " + codec + " decoder: " + r);
             packet = av_packet_alloc();
             frame = av_frame_alloc();

@@ -1,5 +1,6 @@
 package io.roomcast.ingest;
 
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -104,11 +105,11 @@ final class H264Depacketizer implements Depacketizer {
             case 5 -> frame.markKeyframe();
             case 7 -> {
                 auHasSps = true;
-                if (d != null) sps = java.util.Arrays.copyOfRange(d, off, off + len);
+                if (d != null) sps = Arrays.copyOfRange(d, off, off + len);
             }
             case 8 -> {
                 auHasPps = true;
-                if (d != null) pps = java.util.Arrays.copyOfRange(d, off, off + len);
+                if (d != null) pps = Arrays.copyOfRange(d, off, off + len);
             }
             default -> {
             }

@@ -1,5 +1,6 @@
 package io.roomcast.ingest;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -96,7 +97,7 @@ public final class Rtcp {
                 int type = d[off] & 0xff;
                 int n = d[off + 1] & 0xff;
                 if (off + 2 + n > end) throw new Malformed("SDES item length");
-                if (type == 1) cname = new String(d, off + 2, n, java.nio.charset.StandardCharsets.UTF_8);
+                if (type == 1) cname = new String(d, off + 2, n, StandardCharsets.UTF_8);
                 off += 2 + n;
             }
             off = (off + 4) & ~3; // the terminating null, then pad to a word

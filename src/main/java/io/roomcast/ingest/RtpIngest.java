@@ -5,9 +5,9 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.roomcast.events.Events;
 import io.roomcast.room.Participant;
+import io.roomcast.room.RoomService.TrackBinding;
 import io.roomcast.room.RoomService;
 import io.roomcast.room.Session;
-import io.roomcast.room.RoomService.TrackBinding;
 import io.roomcast.room.Track;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -68,23 +68,26 @@ public final class RtpIngest implements RoomService.TrackListener {
     private DatagramSocket socket;
     private long silenceTimer = -1;
 
-    public RtpIngest(Vertx vertx, RoomService rooms, Events events, String host, int port, long jitterMillis,
-                     long silenceSeconds, long maxPacketsPerSecond, int maxQueuedPerRoom, int maxDatagramBytes,
-                     long keyframeIntervalMillis, long relatchAfterMillis, MeterRegistry registry) {
+    /** Config sections {@code rtp} and {@code ingest}. */
+    public record Settings(String host, int port, long jitterMillis, long silenceSeconds, long maxPacketsPerSecond,
+                           int maxQueuedPerRoom, int maxDatagramBytes, long keyframeIntervalMillis, long relatchAfterMillis) {
+    }
+
+    public RtpIngest(Vertx vertx, RoomService rooms, Events events, Settings settings, MeterRegistry registry) {
         this.vertx = vertx;
         this.rooms = rooms;
         this.events = events;
-        this.host = host;
-        this.port = port;
-        this.jitterNanos = jitterMillis * 1_000_000L;
-        this.silenceMillis = silenceSeconds * 1000L;
-        this.maxPacketsPerSecond = maxPacketsPerSecond;
-        this.maxQueuedPerRoom = maxQueuedPerRoom;
-        this.maxDatagramBytes = maxDatagramBytes;
-        this.keyframeIntervalNanos = keyframeIntervalMillis * 1_000_000L;
+        this.host = settings.host();
+        this.port = settings.port();
+        this.jitterNanos = settings.jitterMillis() * 1_000_000L;
+        this.silenceMillis = settings.silenceSeconds() * 1000L;
+        this.maxPacketsPerSecond = settings.maxPacketsPerSecond();
+        this.maxQueuedPerRoom = settings.maxQueuedPerRoom();
+        this.maxDatagramBytes = settings.maxDatagramBytes();
+        this.keyframeIntervalNanos = settings.keyframeIntervalMillis() * 1_000_000L;
         this.trackEvents = new TrackEvents(rooms, events);
         this.latching = new Latching();
-        this.latch = new SourceLatch(relatchAfterMillis, latching);
+        this.latch = new SourceLatch(settings.relatchAfterMillis(), latching);
         for (Drop d : Drop.values()) drops.put(d, registry.counter("roomcast_rtp_dropped_total", "reason", d.name().toLowerCase()));
         rtpAudio = registry.counter("roomcast_rtp_packets_total", "kind", "audio");
         rtpVideo = registry.counter("roomcast_rtp_packets_total", "kind", "video");

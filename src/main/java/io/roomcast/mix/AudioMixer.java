@@ -3,10 +3,12 @@ package io.roomcast.mix;
 import io.roomcast.events.Events;
 import io.roomcast.ingest.MediaSink;
 import io.roomcast.room.Room;
-import io.roomcast.room.RoomService;
 import io.roomcast.room.RoomService.TrackBinding;
+import io.roomcast.room.RoomService;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,7 +80,7 @@ public final class AudioMixer implements MediaSink {
     private final class RoomMix {
         final String roomId;
         final String sessionId;
-        final Map<String, Timeline> timelines = new java.util.LinkedHashMap<>();
+        final Map<String, Timeline> timelines = new LinkedHashMap<>();
         final short[] out = new short[FRAME];
         final float[] acc = new float[FRAME];
         long position = -1; // next sample to mix
@@ -107,7 +109,7 @@ public final class AudioMixer implements MediaSink {
             if (position < 0) return;
             if (until - position > Timeline.SIZE / 2) position = until - FRAME; // stalled: skip, never mix stale audio
             while (position + FRAME <= until) {
-                java.util.Arrays.fill(acc, 0f);
+                Arrays.fill(acc, 0f);
                 for (Map.Entry<String, Timeline> e : timelines.entrySet()) {
                     Timeline t = e.getValue();
                     double energy = 0;

@@ -1,5 +1,6 @@
 package io.roomcast.output;
 
+import io.roomcast.compose.Composed;
 import io.roomcast.encode.EncodeGroup;
 import io.roomcast.encode.Muxer;
 import io.roomcast.encode.OutputConfig;
@@ -7,6 +8,7 @@ import io.roomcast.encode.Packet;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -21,36 +23,36 @@ import java.util.logging.Logger;
  * failing output never holds up the encoder or another output. Subclasses own their muxers and
  * close them on that thread.
  */
-abstract class Output implements EncodeGroup.Sink {
+public abstract class Output implements EncodeGroup.Sink, Composed {
     private static final Logger LOG = Logger.getLogger(Output.class.getName());
     /** About 40 s of packets at 25 fps + AAC: room for a slow disk or a reconnect, bounded. */
     private static final int QUEUE = 3000;
 
     /** Told of every status change, and of notable events that are not one (on the output's thread). */
-    interface Listener {
-        void changed(Output output, String status, String previous);
+    public interface Listener {
+        void changed(Output output, OutputStatus status);
 
         /** Something the user should hear about while the status stays the same (a webhook type). */
         void event(Output output, String webhookType);
     }
 
-    final String id;
-    final String roomId;
-    final String sessionId;
-    final OutputConfig config;
-    final Listener listener;
-    final ThreadPoolExecutor thread;
-    final AtomicLong packetsDropped = new AtomicLong();
-    volatile String status = "starting";
-    volatile String reason;
-    final String createdAt = Instant.now().toString();
-    volatile String startedAt;
-    volatile String endedAt;
-    EncodeGroup group;
-    Muxer.Streams streams;
+    protected final String id;
+    protected final String roomId;
+    protected final String sessionId;
+    protected final OutputConfig config;
+    protected final Listener listener;
+    protected final ThreadPoolExecutor thread;
+    protected final AtomicLong packetsDropped = new AtomicLong();
+    private volatile OutputStatus status = OutputStatus.STARTING;
+    private volatile String reason;
+    private final String createdAt = Instant.now().toString();
+    private volatile String startedAt;
+    private volatile String endedAt;
+    protected EncodeGroup group;
+    protected Muxer.Streams streams;
     private volatile boolean ending;
 
-    Output(String kind, String id, String roomId, String sessionId, OutputConfig config, Listener listener) {
+    protected Output(String kind, String id, String roomId, String sessionId, OutputConfig config, Listener listener) {
         this.id = id;
         this.roomId = roomId;
         this.sessionId = sessionId;
@@ -63,8 +65,52 @@ abstract class Output implements EncodeGroup.Sink {
         });
     }
 
+    public final String id() {
+        return id;
+    }
+
+    @Override
+    public final String roomId() {
+        return roomId;
+    }
+
+    @Override
+    public final String sessionId() {
+        return sessionId;
+    }
+
+    @Override
+    public final OutputConfig config() {
+        return config;
+    }
+
+    public final OutputStatus status() {
+        return status;
+    }
+
+    public final String reason() {
+        return reason;
+    }
+
+    public final String startedAt() {
+        return startedAt;
+    }
+
+    public final String endedAt() {
+        return endedAt;
+    }
+
+    /** Packets this output's queue had no room for. */
+    public final long packetsDropped() {
+        return packetsDropped.get();
+    }
+
+    /** The metric label of this kind of output: recording, rtmp or hls. */
+    public abstract String kind();
+
     /** Joins the encoder (on the room's media thread, while the group is open). */
-    final void begin(EncodeGroup g) {
+    @Override
+    public final void begin(EncodeGroup g) {
         group = g;
         streams = new Muxer.Streams(g);
         g.attach(this);
@@ -86,10 +132,11 @@ abstract class Output implements EncodeGroup.Sink {
         }
     }
 
-    abstract void onPacket(Packet p) throws Exception;
+    protected abstract void onPacket(Packet p) throws Exception;
 
     /** Writes what is queued, then finishes (trailer, uploads) on the output's thread; idempotent. */
-    final void end() {
+    @Override
+    public final void end() {
         synchronized (this) {
             if (ending) return;
             ending = true;
@@ -111,46 +158,48 @@ abstract class Output implements EncodeGroup.Sink {
         thread.shutdown();
     }
 
-    boolean ending() {
+    @Override
+    public final boolean ending() {
         return ending;
     }
 
-    abstract void finish() throws Exception;
+    protected abstract void finish() throws Exception;
 
-    final void setStatus(String next, String why) {
-        String previous = status;
-        if (previous.equals(next) && java.util.Objects.equals(why, reason)) return;
+    protected final void setStatus(OutputStatus next, String why) {
+        OutputStatus previous = status;
+        if (previous == next && Objects.equals(why, reason)) return;
         status = next;
         reason = why;
-        if (next.equals("started") && startedAt == null) startedAt = Instant.now().toString();
-        if ((next.equals("stopped") || next.equals("failed")) && endedAt == null) endedAt = Instant.now().toString();
+        if (next == OutputStatus.STARTED && startedAt == null) startedAt = Instant.now().toString();
+        if (next.terminal() && endedAt == null) endedAt = Instant.now().toString();
         try {
-            listener.changed(this, next, previous);
+            listener.changed(this, next);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "status listener failed", e);
         }
     }
 
     /** Changes the reason while the status stays (a warning); listeners hear it via {@link Listener#event}. */
-    final void setReason(String why) {
+    protected final void setReason(String why) {
         reason = why;
     }
 
-    final void fail(String why) {
+    public final void fail(String why) {
         LOG.warning("output " + id + " of room " + roomId + " failed: " + why);
-        setStatus("failed", why);
+        setStatus(OutputStatus.FAILED, why);
     }
 
-    boolean finished() {
-        return status.equals("stopped") || status.equals("failed");
+    public final boolean finished() {
+        return status.terminal();
     }
 
-    boolean awaitFinished(long millis) throws InterruptedException {
+    public final boolean awaitFinished(long millis) throws InterruptedException {
         return thread.awaitTermination(millis, TimeUnit.MILLISECONDS);
     }
 
-    JsonObject toJson() {
-        return new JsonObject().put("id", id).put("roomId", roomId).put("sessionId", sessionId).put("status", status)
+    /** The manifest: what the store keeps of this output and the API answers from. */
+    public JsonObject toJson() {
+        return new JsonObject().put("id", id).put("roomId", roomId).put("sessionId", sessionId).put("status", status.wire())
                 .put("reason", reason).put("createdAt", createdAt).put("start", startedAt).put("end", endedAt).put("config", config.toJson())
                 .put("packetsDropped", packetsDropped.get());
     }

@@ -1,7 +1,7 @@
 package io.roomcast.room;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.roomcast.api.ApiException;
+import io.roomcast.errors.Refusal;
 import io.roomcast.events.Events;
 import io.roomcast.storage.ObjectStore;
 import io.roomcast.storage.Persister;
@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -47,7 +49,7 @@ public final class RoomService {
         void sessionEnded(String roomId, String sessionId);
     }
 
-    private final List<TrackListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<TrackListener> listeners = new CopyOnWriteArrayList<>();
 
     public void addListener(TrackListener listener) {
         listeners.add(listener);
@@ -170,7 +172,7 @@ public final class RoomService {
         return true;
     }
 
-    private Future<Void> loadAll(List<String> keys, java.util.function.Consumer<JsonObject> into) {
+    private Future<Void> loadAll(List<String> keys, Consumer<JsonObject> into) {
         List<Future<JsonObject>> reads = new ArrayList<>();
         for (String key : keys) {
             if (key.endsWith(".json")) reads.add(store.getJson(key));
@@ -202,7 +204,7 @@ public final class RoomService {
         Room room;
         synchronized (this) {
             if (rooms.size() >= maxRooms) {
-                throw new ApiException(429, "limit_exceeded", "this server holds its maximum of " + maxRooms + " rooms");
+                throw Refusal.limit("limit_exceeded", "this server holds its maximum of " + maxRooms + " rooms");
             }
             String id;
             do {
@@ -216,7 +218,7 @@ public final class RoomService {
 
     public Room room(String roomId) {
         Room room = Ids.isSafe(roomId) ? rooms.get(roomId) : null;
-        if (room == null) throw ApiException.notFound("room", roomId);
+        if (room == null) throw Refusal.notFound("room", roomId);
         return room;
     }
 
@@ -230,7 +232,7 @@ public final class RoomService {
 
     public synchronized Session session(String sessionId) {
         Session s = Ids.isSafe(sessionId) ? sessions.get(sessionId) : null;
-        if (s == null) throw ApiException.notFound("session", sessionId);
+        if (s == null) throw Refusal.notFound("session", sessionId);
         return s;
     }
 
@@ -288,12 +290,12 @@ public final class RoomService {
             for (Track t : tracks) {
                 TrackBinding owner = ssrcs.get(t.ssrc());
                 if (owner != null && !(owner.roomId().equals(roomId) && owner.participantId().equals(participantId))) {
-                    throw ApiException.conflict("ssrc_in_use", "ssrc " + t.ssrc() + " is already used by another track on this server");
+                    throw Refusal.conflict("ssrc_in_use", "ssrc " + t.ssrc() + " is already used by another track on this server");
                 }
             }
             if (session != null && !session.participants.containsKey(participantId)
                     && session.participants.size() >= maxParticipantsPerRoom) {
-                throw new ApiException(429, "limit_exceeded",
+                throw Refusal.limit("limit_exceeded",
                         "room '" + roomId + "' already has its maximum of " + maxParticipantsPerRoom + " participants");
             }
             if (session == null) {
@@ -337,7 +339,7 @@ public final class RoomService {
             session = active.get(roomId);
             participant = session == null ? null : session.participants.get(participantId);
             if (participant == null || !participant.present()) {
-                throw new ApiException(404, "not_found",
+                throw new Refusal(Refusal.Kind.NOT_FOUND, "not_found",
                         "participant '" + participantId + "' is not in a session of room '" + roomId + "'");
             }
             participant.exit(now());
@@ -358,7 +360,7 @@ public final class RoomService {
         Session s;
         synchronized (this) {
             s = active.get(roomId);
-            if (s == null) throw ApiException.notFound("ongoing session of room", roomId);
+            if (s == null) throw Refusal.notFound("ongoing session of room", roomId);
         }
         return end(s);
     }

@@ -1,7 +1,8 @@
 package io.roomcast.transcribe;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.roomcast.api.ApiException;
+import io.roomcast.errors.Refusal;
 import io.roomcast.events.Events;
 import io.roomcast.room.Ids;
 import io.roomcast.room.Room;
@@ -19,14 +20,19 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -47,8 +53,7 @@ public final class PostCallService {
     private final ObjectStore store;
     private final Persister persister;
     private final TranscriptionService live;
-    private final Function<String, JsonObject> recordingById;
-    private final Function<String[], List<JsonObject>> recordingsOfSession;
+    private final RecordingLookup recordings;
     private final Path workDir;
     private final ThreadPoolExecutor workers;
     private final Map<String, JsonObject> jobs = new ConcurrentHashMap<>();
@@ -57,27 +62,30 @@ public final class PostCallService {
     private volatile boolean closing;
     private final int filesInParallel;
 
+    /** Config section {@code postCall} (and where its work files go). */
+    public record Settings(Path workDir, int concurrency, int filesInParallel, int maxQueued) {
+    }
+
     public PostCallService(RoomService rooms, Events events, ObjectStore store, TranscriptionService live,
-                           Function<String, JsonObject> recordingById, Function<String[], List<JsonObject>> recordingsOfSession,
-                           Path workDir, int concurrency, int filesInParallel, int maxQueued, MeterRegistry registry) {
-        this.filesInParallel = Math.max(1, filesInParallel);
+                           RecordingLookup recordings, Settings settings, MeterRegistry registry) {
+        int concurrency = settings.concurrency();
+        this.filesInParallel = Math.max(1, settings.filesInParallel());
         this.rooms = rooms;
         this.events = events;
         this.store = store;
         this.persister = new Persister(store);
         this.live = live;
-        this.recordingById = recordingById;
-        this.recordingsOfSession = recordingsOfSession;
-        this.workDir = workDir;
-        this.workers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(maxQueued), r -> {
+        this.recordings = recordings;
+        this.workDir = settings.workDir();
+        this.workers = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(settings.maxQueued()), r -> {
             Thread t = new Thread(r, "roomcast-postcall");
             t.setDaemon(true);
             return t;
         });
         registry.gauge("roomcast_postcall_jobs_queued", workers, w -> w.getQueue().size());
-        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_postcall_audio_seconds", audioMillis, a -> a.get() / 1000.0)
+        FunctionCounter.builder("roomcast_postcall_audio_seconds", audioMillis, a -> a.get() / 1000.0)
                 .register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_postcall_busy_seconds", busyMillis, a -> a.get() / 1000.0)
+        FunctionCounter.builder("roomcast_postcall_busy_seconds", busyMillis, a -> a.get() / 1000.0)
                 .register(registry);
     }
 
@@ -85,16 +93,16 @@ public final class PostCallService {
     public JsonObject create(String recordingId, String roomId, String sessionId, String language, String webhookUrl) {
         JsonObject rec;
         if (recordingId != null) {
-            rec = recordingById.apply(recordingId);
+            rec = recordings.recording(recordingId);
         } else {
             rooms.room(roomId);
-            rec = recordingsOfSession.apply(new String[] {roomId, sessionId}).stream()
+            rec = recordings.recordings(roomId, sessionId).stream()
                     .filter(r -> "stopped".equals(r.getString("status"))).findFirst()
-                    .orElseThrow(() -> ApiException.conflict("no_recording",
+                    .orElseThrow(() -> Refusal.conflict("no_recording",
                             "session " + sessionId + " of room " + roomId + " has no finished recording to transcribe"));
         }
         if (!"stopped".equals(rec.getString("status"))) {
-            throw ApiException.conflict("recording_not_finished", "recording " + rec.getString("id") + " is " + rec.getString("status")
+            throw Refusal.conflict("recording_not_finished", "recording " + rec.getString("id") + " is " + rec.getString("status")
                     + "; a transcript is made of a finished recording");
         }
         String lang = language == null ? live.defaultLanguage() : language;
@@ -114,7 +122,7 @@ public final class PostCallService {
     private void enqueue(JsonObject job) {
         try {
             workers.execute(() -> run(job));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             finish(job, "failed", "too many transcription jobs are waiting; try again later", null);
         }
     }
@@ -129,7 +137,7 @@ public final class PostCallService {
 
     public JsonObject get(String id) {
         JsonObject j = Ids.isSafe(id) ? jobs.get(id) : null;
-        if (j == null) throw ApiException.notFound("transcription", id);
+        if (j == null) throw Refusal.notFound("transcription", id);
         return view(j);
     }
 
@@ -138,7 +146,7 @@ public final class PostCallService {
         JsonObject j = jobs.get(id);
         JsonObject paths = j == null ? null : j.getJsonObject("transcriptionFilePaths");
         if (!"completed".equals(j == null ? null : j.getString("status")) || paths == null) {
-            throw ApiException.conflict("not_completed", "transcription " + id + " is " + (j == null ? "unknown" : j.getString("status")));
+            throw Refusal.conflict("not_completed", "transcription " + id + " is " + (j == null ? "unknown" : j.getString("status")));
         }
         return store.get(paths.getString(format));
     }
@@ -156,10 +164,10 @@ public final class PostCallService {
         try {
             job.put("status", "processing").put("start", Instant.now().toString());
             persist(job);
-            JsonObject rec = recordingById.apply(job.getString("recordingId"));
+            JsonObject rec = recordings.recording(job.getString("recordingId"));
             Model model = live.modelNow(job.getString("language"));
             Files.createDirectories(dir);
-            Map<String, String> names = new java.util.HashMap<>();
+            Map<String, String> names = new HashMap<>();
             try {
                 var session = rooms.session(job.getString("sessionId"));
                 for (var p : session.participants()) names.put(p.participantId(), p.name());
@@ -176,7 +184,7 @@ public final class PostCallService {
                 // Participants' files are independent: up to filesInParallel at once, each file's
                 // recognizer created, fed and closed on the one thread that transcribes it.
                 List<java.util.concurrent.Future<FileTranscriber.Result>> results = new ArrayList<>();
-                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                ExecutorService pool = Executors.newFixedThreadPool(
                         Math.min(filesInParallel, voices.size()), r -> {
                             Thread t = new Thread(r, "roomcast-postcall-file");
                             t.setDaemon(true);
@@ -272,7 +280,7 @@ public final class PostCallService {
     }
 
     /** Loads every job; those a stop interrupted (queued or processing) run again. */
-    public Future<Void> load(java.util.function.Predicate<String> roomIsHere) {
+    public Future<Void> load(Predicate<String> roomIsHere) {
         return loadJobs(roomIsHere);
     }
 
@@ -283,15 +291,15 @@ public final class PostCallService {
     }
 
     /** After taking over a lost node's rooms: their jobs, finished or not, are this node's now. */
-    public void resumeRooms(java.util.Set<String> roomIds) {
+    public void resumeRooms(Set<String> roomIds) {
         try {
-            loadJobs(roomIds::contains).await(120, java.util.concurrent.TimeUnit.SECONDS);
+            loadJobs(roomIds::contains).await(120, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warning("could not resume the transcription jobs of taken-over rooms: " + e);
         }
     }
 
-    private Future<Void> loadJobs(java.util.function.Predicate<String> roomIsHere) {
+    private Future<Void> loadJobs(Predicate<String> roomIsHere) {
         return store.listKeys(META).compose(keys -> {
             List<Future<JsonObject>> all = new ArrayList<>();
             for (String k : keys) all.add(store.getJson(k));

@@ -7,7 +7,6 @@ import org.vosk.Recognizer;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.function.Consumer;
 
 /**
  * One participant's speech to text: resampling to 16 kHz, voice-activity gating with pre-roll and

@@ -1,15 +1,16 @@
 package io.roomcast.transcribe;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.roomcast.api.ApiException;
+import io.roomcast.errors.Refusal;
 import io.roomcast.events.Events;
 import io.roomcast.ingest.MediaSink;
 import io.roomcast.room.Ids;
 import io.roomcast.room.Participant;
 import io.roomcast.room.Room;
-import io.roomcast.room.RoomService;
 import io.roomcast.room.RoomService.TrackBinding;
+import io.roomcast.room.RoomService;
 import io.roomcast.room.Session;
 import io.roomcast.storage.ObjectStore;
 import io.vertx.core.Future;
@@ -21,15 +22,18 @@ import org.vosk.LibVosk;
 import org.vosk.LogLevel;
 import org.vosk.Model;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,7 +51,7 @@ import java.util.logging.Logger;
  * Captions are published on the event bus ({@value #ADDRESS}.{roomId}) for SSE and WebSocket
  * clients, kept per transcription, and stored in the object store when it ends.
  */
-public final class TranscriptionService implements MediaSink, RoomService.TrackListener {
+public final class TranscriptionService implements CaptionSource, MediaSink, RoomService.TrackListener {
     private static final Logger LOG = Logger.getLogger(TranscriptionService.class.getName());
     public static final String ADDRESS = "roomcast.captions";
 
@@ -109,21 +113,26 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
     private final AtomicLong audioSamples = new AtomicLong();
     private final AtomicLong busyNanos = new AtomicLong();
 
-    public TranscriptionService(Vertx vertx, RoomService rooms, Events events, ObjectStore store, Path modelsDir,
-                                String defaultLanguage, double vadThresholdDb, long hangoverMs,
-                                long partialIntervalMs, int maxCaptions, int maxQueuedFrames, long maxLagMs, int threads,
+    /** Config section {@code transcription}. */
+    public record Settings(Path modelsDir, String defaultLanguage, double vadThresholdDb, long hangoverMs,
+                           long partialIntervalMs, int maxCaptions, int maxQueuedFrames, long maxLagMs, int threads) {
+    }
+
+    public TranscriptionService(Vertx vertx, RoomService rooms, Events events, ObjectStore store, Settings settings,
                                 MeterRegistry registry) {
         this.vertx = vertx;
         this.rooms = rooms;
         this.events = events;
         this.store = store;
-        this.modelsDir = modelsDir;
-        this.defaultLanguage = defaultLanguage;
-        this.vadThresholdDb = vadThresholdDb;
-        this.hangoverMs = hangoverMs;
-        this.partialIntervalMs = partialIntervalMs;
-        this.maxCaptions = maxCaptions;
-        this.maxLagNanos = maxLagMs * 1_000_000L;
+        this.modelsDir = settings.modelsDir();
+        this.defaultLanguage = settings.defaultLanguage();
+        this.vadThresholdDb = settings.vadThresholdDb();
+        this.hangoverMs = settings.hangoverMs();
+        this.partialIntervalMs = settings.partialIntervalMs();
+        this.maxCaptions = settings.maxCaptions();
+        this.maxLagNanos = settings.maxLagMs() * 1_000_000L;
+        int threads = settings.threads();
+        int maxQueuedFrames = settings.maxQueuedFrames();
         this.recognition = new ThreadPoolExecutor[threads];
         for (int i = 0; i < threads; i++) {
             String name = "roomcast-asr-" + i;
@@ -136,24 +145,24 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
         this.dropped = registry.counter("roomcast_asr_dropped_frames_total");
         this.partials = registry.counter("roomcast_captions_total", "type", "partial");
         this.finals = registry.counter("roomcast_captions_total", "type", "final");
-        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_asr_audio_seconds_total", audioSamples,
+        FunctionCounter.builder("roomcast_asr_audio_seconds_total", audioSamples,
                 a -> a.get() / 16000.0).register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_asr_skipped_seconds_total", skippedSamples,
+        FunctionCounter.builder("roomcast_asr_skipped_seconds_total", skippedSamples,
                 s -> s.get() / 48000.0).register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("roomcast_asr_busy_seconds_total", busyNanos,
+        FunctionCounter.builder("roomcast_asr_busy_seconds_total", busyNanos,
                 b -> b.get() / 1e9).register(registry);
         registry.gauge("roomcast_asr_queue_depth", recognition,
-                all -> java.util.Arrays.stream(all).mapToInt(e -> e.getQueue().size()).sum());
+                all -> Arrays.stream(all).mapToInt(e -> e.getQueue().size()).sum());
         rooms.addListener(this);
         LibVosk.setLogLevel(LogLevel.WARNINGS);
     }
 
     /** The folder of a language's model, or 400 when there is none. */
     private Path modelDir(String language) {
-        if (!Ids.isSafe(language)) throw ApiException.badRequest("language must be a model name such as 'en'");
+        if (!Ids.isSafe(language)) throw Refusal.invalid("language must be a model name such as 'en'");
         Path dir = modelsDir.resolve(language);
         if (!Files.isDirectory(dir.resolve("am")) || !Files.isDirectory(dir.resolve("conf"))) {
-            throw new ApiException(400, "unknown_language", "no speech model for language '" + language
+            throw Refusal.invalid("unknown_language", "no speech model for language '" + language
                     + "' (looked for " + dir + ")");
         }
         return dir;
@@ -185,8 +194,8 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
                 Model m = new Model(dir.toString());
                 LOG.info(() -> "speech model '" + l + "' loaded from " + dir + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 return m;
-            } catch (java.io.IOException e) {
-                throw new ApiException(500, "model_failed", "the speech model for '" + l + "' could not be loaded");
+            } catch (IOException e) {
+                throw Refusal.internal("model_failed", "the speech model for '" + l + "' could not be loaded");
             }
         }));
     }
@@ -196,15 +205,15 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
         String lang = language == null ? defaultLanguage : language;
         modelDir(lang);
         Session session = rooms.activeSession(roomId);
-        if (session == null) throw ApiException.notFound("ongoing session of room", roomId);
+        if (session == null) throw Refusal.notFound("ongoing session of room", roomId);
         if (running.containsKey(roomId)) {
-            throw ApiException.conflict("already_started", "live transcription already runs in room '" + roomId + "'");
+            throw Refusal.conflict("already_started", "live transcription already runs in room '" + roomId + "'");
         }
         return model(lang).map(model -> {
             Live live = new Live(Ids.hex24(), roomId, session.sessionId(), lang, webhookUrl, model);
             live.thread = pickThread();
             if (running.putIfAbsent(roomId, live) != null) {
-                throw ApiException.conflict("already_started", "live transcription already runs in room '" + roomId + "'");
+                throw Refusal.conflict("already_started", "live transcription already runs in room '" + roomId + "'");
             }
             events.emit(room, "transcription-started", live.toJson(), webhookUrl);
             return live;
@@ -235,7 +244,7 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
     public Future<Live> stop(String roomId) {
         Room room = rooms.room(roomId);
         Live live = running.remove(roomId);
-        if (live == null) throw ApiException.notFound("live transcription of room", roomId);
+        if (live == null) throw Refusal.notFound("live transcription of room", roomId);
         live.status = "stopping";
         Promise<Void> flushed = Promise.promise();
         // Queued behind every frame already accepted, so what was said before the end is recognized.
@@ -287,12 +296,12 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
     public void audio(TrackBinding track, long sessionMicros, short[] pcm, int samples, boolean concealed) {
         Live live = running.get(track.roomId());
         if (live == null || !live.sessionId.equals(track.sessionId())) return;
-        short[] copy = java.util.Arrays.copyOf(pcm, samples);
+        short[] copy = Arrays.copyOf(pcm, samples);
         String participantId = track.participantId();
         long queuedAt = System.nanoTime();
         try {
             live.thread.execute(() -> recognize(live, participantId, copy, sessionMicros, queuedAt));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             dropped.increment();
         }
     }
@@ -351,7 +360,7 @@ public final class TranscriptionService implements MediaSink, RoomService.TrackL
                 if (live.closed) return;
                 for (SpeakerStream s : live.speakers.values()) s.idle(now);
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             dropped.increment();
         }
     }

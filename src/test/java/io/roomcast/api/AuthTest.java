@@ -2,12 +2,13 @@ package io.roomcast.api;
 
 import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
+import io.roomcast.support.NodeExtension;
 import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -18,24 +19,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every /v2 route needs a valid, unexpired HS256 token; room-limited tokens stay in their room. */
 class AuthTest {
+    @RegisterExtension
+    static final NodeExtension NODE = new NodeExtension();
     @TempDir
     static Path data;
-    static Roomcast node;
     static Api admin;
     static String roomA;
     static String roomB;
 
     @BeforeAll
     static void start() throws Exception {
-        node = TestNode.start(data);
-        admin = new Api(node.httpPort(), Tokens.admin());
         roomA = admin.post("/v2/rooms", new JsonObject()).json().getString("roomId");
         roomB = admin.post("/v2/rooms", new JsonObject()).json().getString("roomId");
-    }
-
-    @AfterAll
-    static void stop() {
-        node.stop();
     }
 
     private static void assertUnauthorized(Api.Response r) {

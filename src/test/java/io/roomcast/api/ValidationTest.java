@@ -1,20 +1,17 @@
 package io.roomcast.api;
 
-import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
-import io.roomcast.support.TestNode;
-import io.roomcast.support.Tokens;
+import io.roomcast.support.NodeExtension;
+import io.roomcast.support.Tracks;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,33 +21,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad requests get a specific 4xx and a JSON error body; none of them reaches a 5xx. */
 class ValidationTest {
-    @TempDir
-    static Path data;
-    static Roomcast node;
+    @RegisterExtension
+    static final NodeExtension NODE = NodeExtension.withConfig(o -> {
+        o.put("http.maxBodyBytes", 4096);
+        o.put("limits.maxTracksPerParticipant", 3);
+    });
     static Api api;
     static String room;
 
     @BeforeAll
     static void start() throws Exception {
-        var overrides = TestNode.defaults(data);
-        overrides.put("http.maxBodyBytes", 4096);
-        overrides.put("limits.maxTracksPerParticipant", 3);
-        node = TestNode.start(overrides);
-        api = new Api(node.httpPort(), Tokens.admin());
         room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
     }
 
-    @AfterAll
-    static void stop() {
-        node.stop();
-    }
-
     static JsonObject audio(long ssrc) {
-        return new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", ssrc).put("payloadType", 111);
+        return Tracks.opus(ssrc);
     }
 
     static JsonObject join(JsonObject track) {
-        return new JsonObject().put("participantId", "p1").put("name", "Ada").put("tracks", new JsonArray().add(track));
+        return Tracks.join("p1", "Ada", track);
     }
 
     static Stream<Arguments> badRequests() {

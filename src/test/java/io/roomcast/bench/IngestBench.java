@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Ingest cost: the CPU of a running node (the built jar, its own process) while participants send
@@ -40,7 +41,7 @@ class IngestBench {
 
     /** CPU ticks per thread name (digits folded), from /proc/pid/task. */
     static Map<String, Long> threadTicks(long pid) throws Exception {
-        Map<String, Long> out = new java.util.TreeMap<>();
+        Map<String, Long> out = new TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {

@@ -4,6 +4,9 @@ import io.roomcast.api.TokenMinter;
 import io.roomcast.support.Api;
 import io.roomcast.support.JarProcess;
 import io.roomcast.support.RtpCapture;
+import io.roomcast.support.RtpSender;
+import io.roomcast.support.Sse;
+import io.roomcast.support.Wer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -125,7 +128,7 @@ class RoomBench {
                 if (CAPTIONS) {
                     Api.Response t = api.post("/v2/transcription/start", new JsonObject().put("roomId", room));
                     if (t.status() != 200) throw new AssertionError("captions did not start: " + t.body());
-                    captionStreams.put(room, io.roomcast.support.Sse.captions(node.httpPort, room, token)); // as a user reads them live
+                    captionStreams.put(room, Sse.captions(node.httpPort, room, token)); // as a user reads them live
                 }
                 recordings.put(room, api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", PRESET))
                         .json().getString("id"));
@@ -286,7 +289,7 @@ class RoomBench {
             System.arraycopy(clip, 0, samples, (int) Math.round(t.startSeconds() * rate), clip.length);
         }
         try (RtpCapture cap = new RtpCapture();
-             io.roomcast.support.RtpSender s = io.roomcast.support.RtpSender.opus(cap.port(), 0x5000 + p, 111).unpaced()) {
+             RtpSender s = RtpSender.opus(cap.port(), 0x5000 + p, 111).unpaced()) {
             s.startSamples(samples, rate);
             s.join();
             Thread.sleep(300);
@@ -310,8 +313,8 @@ class RoomBench {
                 heard.append(c.getString("text")).append(' ');
                 latencies.add(Instant.parse(c.getString("emittedAt")).toEpochMilli() - (sessionStartMillis + c.getLong("end")));
             }
-            wer[0] += io.roomcast.support.Wer.errors(said.toString(), heard.toString());
-            wer[1] += io.roomcast.support.Wer.words(said.toString()).size();
+            wer[0] += Wer.errors(said.toString(), heard.toString());
+            wer[1] += Wer.words(said.toString()).size();
         }
     }
 }

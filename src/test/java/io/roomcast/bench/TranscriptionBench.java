@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +98,7 @@ class TranscriptionBench {
                     short[] s = c.wav().samples;
                     for (int i = 0; i < s.length; i += 4000) {
                         int n = Math.min(4000, s.length - i);
-                        if (r.acceptWaveForm(java.util.Arrays.copyOfRange(s, i, i + n), n)) {
+                        if (r.acceptWaveForm(Arrays.copyOfRange(s, i, i + n), n)) {
                             sb.append(new JsonObject(r.getResult()).getString("text")).append(' ');
                         }
                     }
@@ -140,7 +141,7 @@ class TranscriptionBench {
                             api.post("/v2/transcription/start", new JsonObject().put("roomId", room));
                             long sessionStart = Instant.parse(api.get("/v2/sessions/" + session).json().getString("start")).toEpochMilli();
                             try (RtpSender s = RtpSender.opus(node.rtpPort(), ssrc, 111)) {
-                                short[] padded = java.util.Arrays.copyOf(c.wav().samples, c.wav().samples.length + 24000);
+                                short[] padded = Arrays.copyOf(c.wav().samples, c.wav().samples.length + 24000);
                                 s.startSamples(padded, 16000);
                                 s.join();
                             }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -85,7 +86,7 @@ class ClusterTest {
             Wav speech = Wav.read(Wav.speech("s02.wav"));
             long t0 = System.nanoTime();
             try (RtpSender audio = RtpSender.opus(rtpPort, 81, 111)) { // media to the node the join named
-                audio.startSamples(java.util.Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate), speech.sampleRate);
+                audio.startSamples(Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate), speech.sampleRate);
                 audio.join();
             }
             Thread.sleep(1500);

@@ -2,24 +2,25 @@ package io.roomcast.events;
 
 import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
+import io.roomcast.support.NodeExtension;
 import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
+import io.roomcast.support.Tracks;
 import io.roomcast.support.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,27 +28,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Webhooks arrive signed, in order, are retried on failure, and never hold up the API. */
 class WebhookTest {
     static final String SECRET = "webhook-test-secret-0123456789";
-    @TempDir
-    static Path data;
-    static Roomcast node;
-    static Api api;
-    WebhookReceiver receiver;
-
-    @BeforeAll
-    static void start() throws Exception {
-        var o = TestNode.defaults(data);
+    @RegisterExtension
+    static final NodeExtension NODE = NodeExtension.withConfig(o -> {
         o.put("webhooks.secret", SECRET);
         o.put("webhooks.maxAttempts", 4);
         o.put("webhooks.timeoutMs", 500);
         o.put("sessions.graceSeconds", 0);
-        node = TestNode.start(o);
-        api = new Api(node.httpPort(), Tokens.admin());
-    }
-
-    @AfterAll
-    static void stop() {
-        node.stop();
-    }
+    });
+    @TempDir
+    static Path data;
+    static Api api;
+    WebhookReceiver receiver;
 
     @BeforeEach
     void receiver() throws Exception {
@@ -74,8 +65,7 @@ class WebhookTest {
     }
 
     static JsonObject participant(String id, long ssrc) {
-        return new JsonObject().put("participantId", id).put("name", id.toUpperCase()).put("tracks", new JsonArray()
-                .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", ssrc).put("payloadType", 111)));
+        return Tracks.join(id, id.toUpperCase(), Tracks.opus(ssrc));
     }
 
     @Test

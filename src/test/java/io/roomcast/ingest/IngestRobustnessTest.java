@@ -2,49 +2,46 @@ package io.roomcast.ingest;
 
 import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
+import io.roomcast.support.LossyRelay;
+import io.roomcast.support.NodeExtension;
+import io.roomcast.support.RtpFuzz;
 import io.roomcast.support.RtpSender;
-import io.roomcast.support.TestNode;
-import io.roomcast.support.Tokens;
+import io.roomcast.support.Tracks;
 import io.roomcast.support.WebhookReceiver;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Floods, fuzz, loss and reordering, silence, leaving: the ingest keeps working and says what happened. */
 class IngestRobustnessTest {
-    @TempDir
-    static Path data;
+    @RegisterExtension
+    static final NodeExtension NODE = NodeExtension.withConfig(o -> {
+        o.put("ingest.maxPacketsPerSecondPerTrack", 100_000); // let the fuzz reach the decoders
+        o.put("ingest.silenceSeconds", 1);
+        o.put("ingest.keyframeRequestIntervalMs", 100);
+        o.put("ingest.decodeVideo", "always"); // no outputs run here, and the decoders are what is tested
+    });
     static Roomcast node;
     static Api api;
     static WebhookReceiver hooks;
 
     @BeforeAll
     static void start() throws Exception {
-        var o = TestNode.defaults(data);
-        o.put("ingest.maxPacketsPerSecondPerTrack", 100_000); // let the fuzz reach the decoders
-        o.put("ingest.silenceSeconds", 1);
-        o.put("ingest.keyframeRequestIntervalMs", 100);
-        o.put("ingest.decodeVideo", "always"); // no outputs run here, and the decoders are what is tested
-        node = TestNode.start(o);
-        api = new Api(node.httpPort(), Tokens.admin());
         hooks = new WebhookReceiver();
     }
 
     @AfterAll
     static void stop() {
         hooks.close();
-        node.stop();
     }
 
     static String room(boolean withHook) {
@@ -53,14 +50,8 @@ class IngestRobustnessTest {
         return api.post("/v2/rooms", body).json().getString("roomId");
     }
 
-    static void join(String room, String participant, JsonArray tracks) {
-        Api.Response r = api.post("/v2/rooms/" + room + "/participants",
-                new JsonObject().put("participantId", participant).put("name", participant).put("tracks", tracks));
-        assertEquals(200, r.status(), r.body());
-    }
-
-    static JsonObject track(String kind, String codec, long ssrc, int pt) {
-        return new JsonObject().put("kind", kind).put("codec", codec).put("ssrc", ssrc).put("payloadType", pt);
+    static void join(String room, String participant, JsonObject... tracks) {
+        api.join(room, participant, participant, tracks);
     }
 
     /** The track-silent webhook of this SSRC (the receiver is shared by the tests of this class). */
@@ -84,11 +75,10 @@ class IngestRobustnessTest {
     @Test
     void fuzzThenARealStreamStillDecodes() throws Exception {
         String room = room(false);
-        join(room, "fuzzer", new JsonArray().add(track("audio", "opus", 0x7001, 111))
-                .add(track("video", "vp8", 0x7002, 96)).add(track("video", "h264", 0x7003, 102)));
+        join(room, "fuzzer", Tracks.of("audio", "opus", 0x7001, 111), Tracks.of("video", "vp8", 0x7002, 96), Tracks.of("video", "h264", 0x7003, 102));
         int port = node.rtpPort();
         InetAddress to = InetAddress.getLoopbackAddress();
-        io.roomcast.support.RtpFuzz fuzz = new io.roomcast.support.RtpFuzz(2024, 0x7001, 0x7002, 0x7003);
+        RtpFuzz fuzz = new RtpFuzz(2024, 0x7001, 0x7002, 0x7003);
         try (DatagramSocket s = new DatagramSocket()) {
             for (int i = 0; i < 100_000; i++) {
                 byte[] d = fuzz.next();
@@ -106,7 +96,7 @@ class IngestRobustnessTest {
 
         // A real participant afterwards is untouched.
         String clean = room(false);
-        join(clean, "real", new JsonArray().add(track("audio", "opus", 0x7101, 111)).add(track("video", "vp8", 0x7102, 96)));
+        join(clean, "real", Tracks.of("audio", "opus", 0x7101, 111), Tracks.of("video", "vp8", 0x7102, 96));
         try (RtpSender audio = RtpSender.opus(port, 0x7101, 111); RtpSender video = RtpSender.video(port, 0x7102, 96, "vp8", 320, 180)) {
             audio.startTestSignal(3);
             video.startTestSignal(3);
@@ -125,13 +115,12 @@ class IngestRobustnessTest {
     @Test
     void addingATrackMidSessionKeepsTheOthersFlowing() throws Exception {
         String room = room(false);
-        join(room, "sharer", new JsonArray().add(track("audio", "opus", 0x7501, 111)));
+        join(room, "sharer", Tracks.of("audio", "opus", 0x7501, 111));
         try (RtpSender audio = RtpSender.opus(node.rtpPort(), 0x7501, 111)) {
             audio.startTestSignal(3);
             Thread.sleep(1200);
-            join(room, "sharer", new JsonArray().add(track("audio", "opus", 0x7501, 111))
-                    .add(new JsonObject().put("kind", "video").put("source", "screen").put("codec", "vp8")
-                            .put("ssrc", 0x7502).put("payloadType", 96)));
+            join(room, "sharer", Tracks.of("audio", "opus", 0x7501, 111), new JsonObject().put("kind", "video").put("source", "screen").put("codec", "vp8")
+                            .put("ssrc", 0x7502).put("payloadType", 96));
             audio.join();
         }
         Thread.sleep(300);
@@ -145,7 +134,7 @@ class IngestRobustnessTest {
     @Test
     void anRtcpByeAnnouncesTheTrackAtOnce() throws Exception {
         String room = room(true);
-        join(room, "leaving", new JsonArray().add(track("audio", "opus", 0x7601, 111)));
+        join(room, "leaving", Tracks.of("audio", "opus", 0x7601, 111));
         try (DatagramSocket s = new DatagramSocket()) {
             InetAddress to = InetAddress.getLoopbackAddress();
             byte[] rtp = RtpPacket.build(111, false, 1, 960, 0x7601, new byte[] {(byte) 0xfc, 1, 2});
@@ -160,7 +149,7 @@ class IngestRobustnessTest {
     @Test
     void aDeltaFrameFirstBringsAPictureLossIndication() throws Exception {
         String room = room(false);
-        join(room, "pli", new JsonArray().add(track("video", "vp8", 0x7201, 96)));
+        join(room, "pli", Tracks.of("video", "vp8", 0x7201, 96));
         try (DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(3000);
             // A VP8 delta frame (P bit 1): the decoder cannot start here and must ask for a keyframe.
@@ -180,8 +169,8 @@ class IngestRobustnessTest {
     @Test
     void lossAndReorderingAreCountedConcealedAndRecovered() throws Exception {
         String room = room(false);
-        join(room, "lossy", new JsonArray().add(track("audio", "opus", 0x7301, 111)).add(track("video", "vp8", 0x7302, 96)));
-        try (io.roomcast.support.LossyRelay relay = new io.roomcast.support.LossyRelay(node.rtpPort());
+        join(room, "lossy", Tracks.of("audio", "opus", 0x7301, 111), Tracks.of("video", "vp8", 0x7302, 96));
+        try (LossyRelay relay = new LossyRelay(node.rtpPort());
              RtpSender audio = RtpSender.opus(relay.port(), 0x7301, 111);
              RtpSender video = RtpSender.video(relay.port(), 0x7302, 96, "vp8", 320, 180)) {
             audio.startTestSignal(8);
@@ -208,7 +197,7 @@ class IngestRobustnessTest {
     @Test
     void aSilentTrackIsAnnouncedAndALeaverIsReleased() throws Exception {
         String room = room(true);
-        join(room, "quiet", new JsonArray().add(track("audio", "opus", 0x7401, 111)));
+        join(room, "quiet", Tracks.of("audio", "opus", 0x7401, 111));
         try (RtpSender audio = RtpSender.opus(node.rtpPort(), 0x7401, 111)) {
             audio.startTestSignal(1);
             audio.join();

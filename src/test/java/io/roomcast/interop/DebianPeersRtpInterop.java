@@ -2,16 +2,12 @@ package io.roomcast.interop;
 
 import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
-import io.roomcast.support.TestNode;
-import io.roomcast.support.Tokens;
-import io.vertx.core.json.JsonArray;
+import io.roomcast.support.NodeExtension;
+import io.roomcast.support.Tracks;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,31 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and from Debian's ffmpeg executable, Opus, VP8 and H.264, into a node's RTP port.
  */
 class DebianPeersRtpInterop {
-    @TempDir
-    static Path data;
+    @RegisterExtension
+    static final NodeExtension NODE = NodeExtension.withConfig(o -> {
+        o.put("ingest.decodeVideo", "always"); // no outputs run here: the decoders are what is tested
+    });
     static Roomcast node;
     static Api api;
-
-    @BeforeAll
-    static void start() throws Exception {
-        var o = TestNode.defaults(data);
-        o.put("ingest.decodeVideo", "always"); // no outputs run here: the decoders are what is tested
-        node = TestNode.start(o);
-        api = new Api(node.httpPort(), Tokens.admin());
-    }
-
-    @AfterAll
-    static void stop() {
-        node.stop();
-    }
-
     static String join(String participant, long audioSsrc, long videoSsrc, String videoCodec, int videoPt) {
-        String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
-        Api.Response r = api.post("/v2/rooms/" + room + "/participants", new JsonObject()
-                .put("participantId", participant).put("name", participant).put("tracks", new JsonArray()
-                        .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", audioSsrc).put("payloadType", 111))
-                        .add(new JsonObject().put("kind", "video").put("codec", videoCodec).put("ssrc", videoSsrc).put("payloadType", videoPt))));
-        assertEquals(200, r.status(), r.body());
+        String room = api.createRoom();
+        api.join(room, participant, participant, Tracks.opus(audioSsrc), Tracks.of("video", videoCodec, videoSsrc, videoPt));
         return room;
     }
 

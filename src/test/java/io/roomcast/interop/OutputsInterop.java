@@ -12,6 +12,8 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,9 +53,9 @@ class OutputsInterop {
                 "-g", "daemon off;").redirectErrorStream(true).redirectOutput(nginxDir.resolve("logs/out.log").toFile()).start();
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline) {
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
                 return p;
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 Thread.sleep(100);
             }
         }

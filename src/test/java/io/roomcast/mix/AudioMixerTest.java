@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,7 +74,7 @@ class AudioMixerTest {
 
             // Lay the mixed frames end to end and look at the middle of the overlap (about 2.2-2.7 s in).
             // The mix goes on (silence) while the session lasts: take a snapshot.
-            java.util.TreeMap<Long, short[]> frames = new java.util.TreeMap<>(mix);
+            TreeMap<Long, short[]> frames = new TreeMap<>(mix);
             long first = frames.firstKey();
             short[] all = new short[frames.size() * AudioMixer.FRAME];
             int max = 0;

@@ -4,23 +4,20 @@ import io.roomcast.Roomcast;
 import io.roomcast.ingest.RtpPacket;
 import io.roomcast.support.Api;
 import io.roomcast.support.Media;
+import io.roomcast.support.NodeExtension;
 import io.roomcast.support.RtpSender;
-import io.roomcast.support.TestNode;
-import io.roomcast.support.Tokens;
 import io.roomcast.support.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.List;
 
-import static io.roomcast.output.OutputsTest.join;
-import static io.roomcast.output.OutputsTest.waitFor;
+import static io.roomcast.support.Participants.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,13 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nobody), and senders that restart from a new port on the same SSRC.
  */
 class RealSendersTest {
-    @TempDir
-    Path data;
+    /** A fresh node for every test, in {@link #node} and {@link #api}. */
+    @RegisterExtension
+    final NodeExtension fresh = new NodeExtension();
+    Roomcast node;
+    Api api;
 
     @Test
     void aCameraThatAnswersKeyframeRequestsIsDecodedOnlyWhileShownAndAppearsWithinASecond() throws Exception {
-        try (Roomcast node = TestNode.start(data); WebhookReceiver hooks = new WebhookReceiver()) {
-            Api api = new Api(node.httpPort(), Tokens.admin());
+        try (WebhookReceiver hooks = new WebhookReceiver()) {
             // An SFU whose keyframe request is an API call subscribes to keyframe-needed (opt-in).
             String room = api.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", hooks.url())
                     .put("events", new JsonArray().add("keyframe-needed")))).json().getString("roomId");
@@ -65,7 +64,7 @@ class RealSendersTest {
                 System.out.println("first decoded picture " + firstPictureMs + " ms after the HLS start request");
                 assertTrue(firstPictureMs >= 0 && firstPictureMs < 1000, "picture " + firstPictureMs + " ms after the output was asked for");
                 assertTrue(v.keyframeRequestsSeen() >= 2, "the probe and the output's request reached the sender");
-                waitFor(api, "/v2/hls?roomId=" + room, "status", "started", 10_000);
+                api.waitFor("/v2/hls?roomId=" + room, "status", "started", 10_000);
                 JsonObject needed = hooks.await("keyframe-needed", 1, 5000).get(0).json().getJsonObject("data");
                 assertEquals(62, needed.getLong("ssrc"), needed.encode());
                 assertEquals("bea", needed.getString("participantId"));
@@ -77,39 +76,35 @@ class RealSendersTest {
 
     @Test
     void aCameraWhoseKeyframeRequestsReachNobodyStaysDecodedSoItIsReadyForAnOutput() throws Exception {
-        try (Roomcast node = TestNode.start(data)) {
-            Api api = new Api(node.httpPort(), Tokens.admin());
-            String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
-            join(api, room, "ned", 71, 72, "vp8");
-            try (RtpSender a = RtpSender.opus(node.rtpPort(), 71, 111);
-                 RtpSender v = RtpSender.browserVideo(node.rtpPort(), 72, 96, "vp8", 640, 360, false).talkingHead()) {
-                a.startTestSignal(12);
-                v.startTestSignal(12);
-                Thread.sleep(4000);
-                JsonObject idle = api.trackStats(room, "ned", "video");
-                assertEquals("unanswered", idle.getString("keyframeResponse"), idle.encode());
-                assertEquals(1, idle.getLong("keyframes"), "one keyframe at the start, none after: " + idle);
-                assertTrue(idle.getLong("framesDecoded") >= 80, "decoded with no output, as no keyframe would come: " + idle);
-                String rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
-                        .json().getString("id");
-                waitFor(api, "/v2/recordings/" + rec, "status", "started", 10_000);
-                Thread.sleep(3000);
-                assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
-                JsonObject done = waitFor(api, "/v2/recordings/" + rec, "status", "stopped", 30_000);
-                JsonObject after = api.trackStats(room, "ned", "video");
-                assertEquals(0, after.getLong("framesDropped"), "no picture waited for a keyframe: " + after);
-                Media.Probe p = Media.probe(done.getJsonObject("file").getString("fileUrl"));
-                assertTrue(p.videoFrames() >= 50, "the recording has pictures: " + p);
-                a.join();
-                v.join();
-            }
+        String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+        join(api, room, "ned", 71, 72, "vp8");
+        try (RtpSender a = RtpSender.opus(node.rtpPort(), 71, 111);
+             RtpSender v = RtpSender.browserVideo(node.rtpPort(), 72, 96, "vp8", 640, 360, false).talkingHead()) {
+            a.startTestSignal(12);
+            v.startTestSignal(12);
+            Thread.sleep(4000);
+            JsonObject idle = api.trackStats(room, "ned", "video");
+            assertEquals("unanswered", idle.getString("keyframeResponse"), idle.encode());
+            assertEquals(1, idle.getLong("keyframes"), "one keyframe at the start, none after: " + idle);
+            assertTrue(idle.getLong("framesDecoded") >= 80, "decoded with no output, as no keyframe would come: " + idle);
+            String rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
+                    .json().getString("id");
+            api.waitFor("/v2/recordings/" + rec, "status", "started", 10_000);
+            Thread.sleep(3000);
+            assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
+            JsonObject done = api.waitFor("/v2/recordings/" + rec, "status", "stopped", 30_000);
+            JsonObject after = api.trackStats(room, "ned", "video");
+            assertEquals(0, after.getLong("framesDropped"), "no picture waited for a keyframe: " + after);
+            Media.Probe p = Media.probe(done.getJsonObject("file").getString("fileUrl"));
+            assertTrue(p.videoFrames() >= 50, "the recording has pictures: " + p);
+            a.join();
+            v.join();
         }
     }
 
     @Test
     void aSenderRestartedFromANewPortIsTakenBackWhileAnotherHostStaysOut() throws Exception {
-        try (Roomcast node = TestNode.start(data); WebhookReceiver hooks = new WebhookReceiver()) {
-            Api api = new Api(node.httpPort(), Tokens.admin());
+        try (WebhookReceiver hooks = new WebhookReceiver()) {
             String room = api.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", hooks.url())))
                     .json().getString("roomId");
             join(api, room, "rio", 81, 0, "vp8");

@@ -3,7 +3,9 @@ package io.roomcast.output;
 import io.roomcast.Roomcast;
 import io.roomcast.storage.EmbeddedS3;
 import io.roomcast.support.Api;
+import io.roomcast.support.JarProcess;
 import io.roomcast.support.Media;
+import io.roomcast.support.Participants;
 import io.roomcast.support.RtpSender;
 import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
@@ -38,20 +40,20 @@ class StoreOutageTest {
     static String startRecording(Api api, String room) throws InterruptedException {
         String id = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
                 .json().getString("id");
-        OutputsTest.waitFor(api, "/v2/recordings/" + id, "status", "started", 10_000);
+        api.waitFor("/v2/recordings/" + id, "status", "started", 10_000);
         return id;
     }
 
     @Test
     void recordingSurvivesTheStoreGoingAwayAndCatchesUp() throws Exception {
-        int s3port = OutputsTest.freePort();
+        int s3port = JarProcess.freePort();
         EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", s3port, "roomcast-dev", "roomcast-dev-secret-key", "roomcast");
         Map<String, Object> cfg = TestNode.defaults(data);
         cfg.put("s3.endpoint", s3.endpoint().toString());
         try (Roomcast node = TestNode.start(cfg)) {
             Api api = new Api(node.httpPort(), Tokens.admin());
             String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
-            OutputsTest.join(api, room, "ann", 401, 402, "vp8");
+            Participants.join(api, room, "ann", 401, 402, "vp8");
             try (RtpSender a = RtpSender.opus(node.rtpPort(), 401, 111);
                  RtpSender v = RtpSender.video(node.rtpPort(), 402, 96, "vp8", 640, 360).talkingHead()) {
                 a.startTestSignal(24);
@@ -70,7 +72,7 @@ class StoreOutageTest {
                 Thread.sleep(4000);
                 assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
                 double seconds = (System.nanoTime() - started) / 1e9;
-                JsonObject done = OutputsTest.waitFor(api, "/v2/recordings/" + id, "status", "stopped", 60_000);
+                JsonObject done = api.waitFor("/v2/recordings/" + id, "status", "stopped", 60_000);
                 Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"),
                         downloads.resolve("r.mp4")).toString());
                 assertTrue(Math.abs(p.seconds() - seconds) < 0.6, p.seconds() + " s recorded of " + seconds + " s");
@@ -86,7 +88,7 @@ class StoreOutageTest {
 
     @Test
     void aFullSpillIsReportedKeepsWhatItHadAndRecordsAgainWhenTheStoreIsBack() throws Exception {
-        int s3port = OutputsTest.freePort();
+        int s3port = JarProcess.freePort();
         EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", s3port, "roomcast-dev", "roomcast-dev-secret-key", "roomcast");
         Map<String, Object> cfg = TestNode.defaults(data);
         cfg.put("s3.endpoint", s3.endpoint().toString());
@@ -95,7 +97,7 @@ class StoreOutageTest {
             Api api = new Api(node.httpPort(), Tokens.admin());
             String room = api.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", hooks.url())))
                     .json().getString("roomId");
-            OutputsTest.join(api, room, "ann", 401, 402, "vp8");
+            Participants.join(api, room, "ann", 401, 402, "vp8");
             try (RtpSender a = RtpSender.opus(node.rtpPort(), 401, 111);
                  RtpSender v = RtpSender.video(node.rtpPort(), 402, 96, "vp8", 640, 360).talkingHead()) {
                 a.startTestSignal(30);
@@ -121,7 +123,7 @@ class StoreOutageTest {
                 Thread.sleep(4000);
                 assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
                 double seconds = (System.nanoTime() - started) / 1e9;
-                JsonObject done = OutputsTest.waitFor(api, "/v2/recordings/" + id, "status", "stopped", 60_000);
+                JsonObject done = api.waitFor("/v2/recordings/" + id, "status", "stopped", 60_000);
                 double gap = done.getJsonObject("spill").getDouble("gapSeconds");
                 Media.Probe p = Media.probe(Media.download(done.getJsonObject("file").getString("fileUrl"),
                         downloads.resolve("r.mp4")).toString());

@@ -2,16 +2,12 @@ package io.roomcast.room;
 
 import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
-import io.roomcast.support.TestNode;
-import io.roomcast.support.Tokens;
+import io.roomcast.support.NodeExtension;
+import io.roomcast.support.Tracks;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -20,30 +16,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** A session starts with the first join, survives short absences, and ends a grace period after the last leave. */
 class SessionLifecycleTest {
-    @TempDir
-    static Path data;
-    static Roomcast node;
-    static Api api;
-
-    @BeforeAll
-    static void start() throws Exception {
-        var o = TestNode.defaults(data);
+    @RegisterExtension
+    static final NodeExtension NODE = NodeExtension.withConfig(o -> {
         o.put("sessions.graceSeconds", 2);
         o.put("rtp.port", 5555);
         o.put("rtp.publicHost", "media.example.test");
-        node = TestNode.start(o);
-        api = new Api(node.httpPort(), Tokens.admin());
-    }
-
-    @AfterAll
-    static void stop() {
-        node.stop();
-    }
-
+    });
+    static Roomcast node;
+    static Api api;
     static JsonObject participant(String id, String name, long audioSsrc, long videoSsrc) {
-        return new JsonObject().put("participantId", id).put("name", name).put("tracks", new JsonArray()
-                .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", audioSsrc).put("payloadType", 111))
-                .add(new JsonObject().put("kind", "video").put("codec", "vp8").put("ssrc", videoSsrc).put("payloadType", 96)));
+        return Tracks.join(id, name, Tracks.opus(audioSsrc), Tracks.camera("vp8", videoSsrc));
     }
 
     static String newRoom() {

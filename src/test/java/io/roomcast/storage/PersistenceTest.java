@@ -4,6 +4,7 @@ import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
 import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
+import io.roomcast.support.Tracks;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URL;
@@ -32,8 +34,7 @@ class PersistenceTest {
     Path data;
 
     static JsonObject participant(String id, long ssrc) {
-        return new JsonObject().put("participantId", id).put("name", id).put("tracks", new JsonArray()
-                .add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", ssrc).put("payloadType", 111)));
+        return Tracks.join(id, id, Tracks.opus(ssrc));
     }
 
     @Test
@@ -104,7 +105,7 @@ class PersistenceTest {
                 assertEquals(room, new JsonObject(new String(in.readAllBytes())).getString("roomId"));
             }
             URL unsigned = URI.create(node.s3Endpoint() + "/roomcast/meta/rooms/" + room + ".json").toURL();
-            assertThrows(java.io.IOException.class, () -> unsigned.openStream().close(), "anonymous reads are refused");
+            assertThrows(IOException.class, () -> unsigned.openStream().close(), "anonymous reads are refused");
         }
     }
 }

@@ -87,6 +87,24 @@ public final class Api {
         return sb.toString().trim();
     }
 
+    /** Creates a room (the body may be empty); its roomId. */
+    public String createRoom(JsonObject body) {
+        Response r = post("/v2/rooms", body);
+        if (r.status() != 200) throw new AssertionError("create room: " + r.status() + " " + r.body());
+        return r.json().getString("roomId");
+    }
+
+    public String createRoom() {
+        return createRoom(new JsonObject());
+    }
+
+    /** Joins a participant with these tracks ({@link Tracks}); the session id. */
+    public String join(String roomId, String participantId, String name, JsonObject... tracks) {
+        Response r = post("/v2/rooms/" + roomId + "/participants", Tracks.join(participantId, name, tracks));
+        if (r.status() != 200) throw new AssertionError("join " + participantId + ": " + r.status() + " " + r.body());
+        return r.json().getString("sessionId");
+    }
+
     public Response delete(String path) {
         return send("DELETE", path, null, null);
     }

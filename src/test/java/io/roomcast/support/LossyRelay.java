@@ -6,6 +6,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +44,7 @@ public final class LossyRelay implements AutoCloseable {
                 try {
                     DatagramPacket p = new DatagramPacket(buf, buf.length);
                     in.receive(p);
-                    byte[] copy = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                    byte[] copy = Arrays.copyOf(p.getData(), p.getLength());
                     boolean rtcp = RtpPacket.isRtcp(copy, copy.length);
                     if (!rtcp && rnd.nextDouble() < 0.05) {
                         dropped.incrementAndGet();

@@ -2,11 +2,14 @@ package io.roomcast.support;
 
 import io.roomcast.ingest.RtpPacket;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,7 +32,7 @@ public final class RtpCapture implements AutoCloseable {
                 try {
                     DatagramPacket p = new DatagramPacket(buf, buf.length);
                     socket.receive(p);
-                    byte[] copy = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                    byte[] copy = Arrays.copyOf(p.getData(), p.getLength());
                     if (!RtpPacket.isRtcp(copy, copy.length)) {
                         synchronized (packets) {
                             packets.add(copy);
@@ -79,7 +82,7 @@ public final class RtpCapture implements AutoCloseable {
             }
         }
         all.sort((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long cpu0 = mx.getCurrentThreadCpuTime();
         try (DatagramSocket s = new DatagramSocket()) {
             InetAddress to = InetAddress.getLoopbackAddress();

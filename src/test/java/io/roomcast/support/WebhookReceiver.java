@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -51,7 +52,7 @@ public final class WebhookReceiver implements AutoCloseable {
             int status = statusForRequest.applyAsInt(n);
             if (status >= 200 && status < 300) {
                 String attempt = exchange.getRequestHeaders().getFirst("X-Roomcast-Attempt");
-                deliveries.add(new Delivery(new String(body, java.nio.charset.StandardCharsets.UTF_8),
+                deliveries.add(new Delivery(new String(body, StandardCharsets.UTF_8),
                         exchange.getRequestHeaders().getFirst("X-Roomcast-Signature"),
                         exchange.getRequestHeaders().getFirst("X-Roomcast-Webhook-Id"),
                         attempt == null ? 0 : Integer.parseInt(attempt), System.nanoTime()));

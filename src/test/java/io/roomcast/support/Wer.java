@@ -1,5 +1,7 @@
 package io.roomcast.support;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -43,8 +45,8 @@ public final class Wer {
     }
 
     /** The reference transcript of a clip from manifest.tsv. */
-    public static String reference(String clip) throws java.io.IOException {
-        for (String line : java.nio.file.Files.readAllLines(Wav.speech("manifest.tsv"))) {
+    public static String reference(String clip) throws IOException {
+        for (String line : Files.readAllLines(Wav.speech("manifest.tsv"))) {
             String[] f = line.split("\t");
             if (f[0].equals(clip)) return f[2];
         }

@@ -2,22 +2,27 @@ package io.roomcast.transcribe;
 
 import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
+import io.roomcast.support.LossyRelay;
+import io.roomcast.support.NodeExtension;
 import io.roomcast.support.RtpSender;
+import io.roomcast.support.Sse;
 import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
+import io.roomcast.support.Tracks;
 import io.roomcast.support.Wav;
 import io.roomcast.support.Wer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,40 +33,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Real speech as Opus RTP into a room; captions per speaker over SSE, WebSocket and JSON; stored at the end. */
 class LiveCaptionsTest {
+    @RegisterExtension
+    static final NodeExtension NODE = new NodeExtension();
     @TempDir
     static Path data;
     static Roomcast node;
     static Api api;
-
-    @BeforeAll
-    static void start() throws Exception {
-        node = TestNode.start(data);
-        api = new Api(node.httpPort(), Tokens.admin());
-    }
-
-    @AfterAll
-    static void stop() {
-        node.stop();
-    }
-
     static String roomWith(String... participantsAndSsrcs) {
         return roomWith(api, participantsAndSsrcs);
     }
 
     static String roomWith(Api api, String... participantsAndSsrcs) {
-        String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+        String room = api.createRoom();
         for (int i = 0; i < participantsAndSsrcs.length; i += 2) {
-            Api.Response r = api.post("/v2/rooms/" + room + "/participants", new JsonObject()
-                    .put("participantId", participantsAndSsrcs[i]).put("name", participantsAndSsrcs[i].toUpperCase())
-                    .put("tracks", new JsonArray().add(new JsonObject().put("kind", "audio").put("codec", "opus")
-                            .put("ssrc", Long.parseLong(participantsAndSsrcs[i + 1])).put("payloadType", 111))));
-            assertEquals(200, r.status(), r.body());
+            String p = participantsAndSsrcs[i];
+            api.join(room, p, p.toUpperCase(), Tracks.opus(Long.parseLong(participantsAndSsrcs[i + 1])));
         }
         return room;
     }
 
     static List<JsonObject> sse(String room, String token) throws Exception {
-        return io.roomcast.support.Sse.captions(node.httpPort(), room, token);
+        return Sse.captions(node.httpPort(), room, token);
     }
 
     static String finalText(List<JsonObject> captions, String participant) {
@@ -97,7 +89,7 @@ class LiveCaptionsTest {
 
         Wav speech = Wav.read(Wav.speech("s02.wav"));
         try (RtpSender audio = RtpSender.opus(node.rtpPort(), 9001, 111)) {
-            short[] padded = java.util.Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate); // 1 s of quiet after
+            short[] padded = Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate); // 1 s of quiet after
             audio.startSamples(padded, speech.sampleRate);
             audio.join();
         }
@@ -139,7 +131,7 @@ class LiveCaptionsTest {
     void everyUtteranceIsTimedWhereItWasSpoken() throws Exception {
         String room = roomWith("tim", "9351");
         String session = api.get("/v2/sessions?roomId=" + room).json().getJsonArray("data").getJsonObject(0).getString("sessionId");
-        long sessionStart = java.time.Instant.parse(api.get("/v2/sessions/" + session).json().getString("start")).toEpochMilli();
+        long sessionStart = Instant.parse(api.get("/v2/sessions/" + session).json().getString("start")).toEpochMilli();
         assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
         List<JsonObject> events = sse(room, Tokens.admin());
         Wav first = Wav.read(Wav.speech("s01.wav"));
@@ -156,7 +148,7 @@ class LiveCaptionsTest {
         List<JsonObject> finals = events.stream().filter(c -> c.getString("type").equals("final")).toList();
         assertTrue(finals.size() >= 2, "two utterances at least: " + finals);
         for (JsonObject c : finals) {
-            long emitted = java.time.Instant.parse(c.getString("emittedAt")).toEpochMilli() - sessionStart;
+            long emitted = Instant.parse(c.getString("emittedAt")).toEpochMilli() - sessionStart;
             assertTrue(c.getLong("end") <= emitted + 50, "a caption cannot end after it was emitted: " + c.encode());
         }
         long span = finals.get(finals.size() - 1).getLong("end") - finals.get(0).getLong("start");
@@ -180,10 +172,10 @@ class LiveCaptionsTest {
             Api a = new Api(lagging.httpPort(), Tokens.admin());
             String room = roomWith(a, "burst", "9451", "calm", "9452");
             assertEquals(200, a.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
-            List<JsonObject> events = io.roomcast.support.Sse.captions(lagging.httpPort(), room, Tokens.admin());
+            List<JsonObject> events = Sse.captions(lagging.httpPort(), room, Tokens.admin());
             Wav speech = Wav.read(Wav.speech("s02.wav"));
             try (RtpSender s = RtpSender.opus(lagging.rtpPort(), 9451, 111).unpaced()) {
-                s.startSamples(java.util.Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate), speech.sampleRate);
+                s.startSamples(Arrays.copyOf(speech.samples, speech.samples.length + speech.sampleRate), speech.sampleRate);
                 s.join();
             }
             Thread.sleep(3000);
@@ -193,7 +185,7 @@ class LiveCaptionsTest {
             int before = events.size();
             Wav next = Wav.read(Wav.speech("s06.wav"));
             try (RtpSender s = RtpSender.opus(lagging.rtpPort(), 9452, 111)) {
-                s.startSamples(java.util.Arrays.copyOf(next.samples, next.samples.length + next.sampleRate), next.sampleRate);
+                s.startSamples(Arrays.copyOf(next.samples, next.samples.length + next.sampleRate), next.sampleRate);
                 s.join();
             }
             Thread.sleep(1500);
@@ -220,11 +212,11 @@ class LiveCaptionsTest {
             Wav w = Wav.read(Wav.speech(clip));
             rate = w.sampleRate;
             int at = all.length;
-            all = java.util.Arrays.copyOf(all, at + w.samples.length + w.sampleRate); // 1 s of quiet after each
+            all = Arrays.copyOf(all, at + w.samples.length + w.sampleRate); // 1 s of quiet after each
             System.arraycopy(w.samples, 0, all, at, w.samples.length);
             reference.append(Wer.reference(clip)).append(' ');
         }
-        try (io.roomcast.support.LossyRelay relay = new io.roomcast.support.LossyRelay(node.rtpPort());
+        try (LossyRelay relay = new LossyRelay(node.rtpPort());
              RtpSender clean = RtpSender.opus(node.rtpPort(), 9401, 111);
              RtpSender lossy = RtpSender.opus(relay.port(), 9402, 111)) {
             clean.startSamples(all, rate);
@@ -251,8 +243,8 @@ class LiveCaptionsTest {
         Wav a = Wav.read(Wav.speech("s22.wav"));
         Wav b = Wav.read(Wav.speech("s23.wav"));
         try (RtpSender sa = RtpSender.opus(node.rtpPort(), 9101, 111); RtpSender sb = RtpSender.opus(node.rtpPort(), 9102, 111)) {
-            sa.startSamples(java.util.Arrays.copyOf(a.samples, a.samples.length + a.sampleRate), a.sampleRate);
-            sb.startSamples(java.util.Arrays.copyOf(b.samples, b.samples.length + b.sampleRate), b.sampleRate);
+            sa.startSamples(Arrays.copyOf(a.samples, a.samples.length + a.sampleRate), a.sampleRate);
+            sb.startSamples(Arrays.copyOf(b.samples, b.samples.length + b.sampleRate), b.sampleRate);
             sa.join();
             sb.join();
         }
@@ -331,7 +323,7 @@ class LiveCaptionsTest {
                 && master.contains("SUBTITLES=\"subs\""), master);
         String subs = api.get(base + "captions.m3u8").body();
         assertTrue(subs.contains("#EXT-X-ENDLIST"), subs);
-        java.util.LinkedHashSet<String> cues = new java.util.LinkedHashSet<>();
+        LinkedHashSet<String> cues = new LinkedHashSet<>();
         int segments = 0;
         for (String line : subs.split("\n")) {
             if (!line.startsWith("sub-")) continue;

@@ -5,9 +5,10 @@ import io.roomcast.support.Api;
 import io.roomcast.support.RtpSender;
 import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
+import io.roomcast.support.Tracks;
 import io.roomcast.support.Wav;
-import io.roomcast.support.Wer;
 import io.roomcast.support.WebhookReceiver;
+import io.roomcast.support.Wer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -33,11 +35,7 @@ class PostCallTest {
     Path data;
 
     static String join(Api api, String room, String pid, String name, long ssrc) {
-        Api.Response r = api.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", pid).put("name", name)
-                .put("tracks", new JsonArray().add(new JsonObject().put("kind", "audio").put("codec", "opus")
-                        .put("ssrc", ssrc).put("payloadType", 111))));
-        assertEquals(200, r.status(), r.body());
-        return r.json().getString("sessionId");
+        return api.join(room, pid, name, Tracks.opus(ssrc));
     }
 
     /** Records s22 (Ann) and s23 (Ben) at the same time; the recording's id. */
@@ -50,8 +48,8 @@ class PostCallTest {
         Wav a = Wav.read(Wav.speech("s22.wav"));
         Wav b = Wav.read(Wav.speech("s23.wav"));
         try (RtpSender sa = RtpSender.opus(node.rtpPort(), 201, 111); RtpSender sb = RtpSender.opus(node.rtpPort(), 202, 111)) {
-            sa.startSamples(java.util.Arrays.copyOf(a.samples, a.samples.length + a.sampleRate), a.sampleRate);
-            sb.startSamples(java.util.Arrays.copyOf(b.samples, b.samples.length + b.sampleRate), b.sampleRate);
+            sa.startSamples(Arrays.copyOf(a.samples, a.samples.length + a.sampleRate), a.sampleRate);
+            sb.startSamples(Arrays.copyOf(b.samples, b.samples.length + b.sampleRate), b.sampleRate);
             sa.join();
             sb.join();
         }

@@ -1,10 +1,15 @@
-package io.roomcast.output;
+package io.roomcast.output.hls;
 
 import io.roomcast.encode.Muxer;
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
+import io.roomcast.output.Output;
+import io.roomcast.output.OutputStatus;
+import io.roomcast.output.hls.HlsPlaylists.Segment;
 import io.roomcast.storage.ObjectStore;
 import io.roomcast.storage.Retry;
+import io.roomcast.transcribe.Caption;
+import io.roomcast.transcribe.CaptionSource;
 import io.roomcast.transcribe.Transcript;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +21,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -31,16 +38,6 @@ import java.util.logging.Logger;
 final class HlsStream extends Output {
     private static final Logger LOG = Logger.getLogger(HlsStream.class.getName());
     static final int LIVE_WINDOW = 6;
-
-    record Segment(int seq, double seconds, String programDateTime) {
-        String name() {
-            return name(seq);
-        }
-
-        static String name(int seq) {
-            return String.format("seg-%05d.ts", seq);
-        }
-    }
 
     private final ObjectStore store;
     final Path dir;
@@ -60,16 +57,15 @@ final class HlsStream extends Output {
     volatile String livePlaylist;
     volatile String eventPlaylist;
     volatile String captionsPlaylist;
-    final Map<String, String> subtitleFiles = new java.util.concurrent.ConcurrentHashMap<>();
+    final Map<String, String> subtitleFiles = new ConcurrentHashMap<>();
     private final Runnable onFirstSegment;
-    /** The room's final live captions since a session time (ms); empty when no transcription runs. */
-    private final java.util.function.BiFunction<String, Long, List<io.roomcast.transcribe.Caption>> captionSource;
-    private final java.util.TreeMap<Long, io.roomcast.transcribe.Caption> captions = new java.util.TreeMap<>();
+    private final CaptionSource captionSource;
+    private final TreeMap<Long, Caption> captions = new TreeMap<>();
     private int subtitlesWritten;
 
     HlsStream(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
               Path dataDir, long sessionStartUnixMillis, Runnable onFirstSegment, String webhookUrl,
-              java.util.function.BiFunction<String, Long, List<io.roomcast.transcribe.Caption>> captionSource) throws IOException {
+              CaptionSource captionSource) throws IOException {
         super("hls", id, roomId, sessionId, config, listener);
         this.store = store;
         this.dir = dataDir.resolve("hls").resolve(id);
@@ -88,14 +84,19 @@ final class HlsStream extends Output {
     }
 
     @Override
-    void onPacket(Packet p) throws IOException {
+    public String kind() {
+        return "hls";
+    }
+
+    @Override
+    protected void onPacket(Packet p) throws IOException {
         if (finished()) return;
         long t = p.micros();
         if (segment == null) {
             if (streams.hasVideo() && !(p.video() && p.key())) return;
             streamStartMicros = t;
             openSegment(t);
-            setStatus("started", null);
+            setStatus(OutputStatus.STARTED, null);
         } else {
             long length = t - segmentStartMicros;
             long target = config.segmentSeconds() * 1_000_000L;
@@ -144,9 +145,9 @@ final class HlsStream extends Output {
     }
 
     private void publish(boolean ended) {
-        eventPlaylist = playlist(segments, 0, targetDuration, ended, true);
+        eventPlaylist = HlsPlaylists.media(segments, 0, targetDuration, ended, true);
         int from = Math.max(0, segments.size() - LIVE_WINDOW);
-        livePlaylist = playlist(segments, from, targetDuration, ended, false);
+        livePlaylist = HlsPlaylists.media(segments, from, targetDuration, ended, false);
     }
 
     /**
@@ -154,7 +155,7 @@ final class HlsStream extends Output {
      * {@code all}), and the subtitle playlist; returns [name, text] pairs to store.
      */
     private List<String[]> subtitles(int upTo, boolean all) {
-        for (io.roomcast.transcribe.Caption c : captionSource.apply(roomId, -1L)) {
+        for (Caption c : captionSource.captions(roomId, -1L)) {
             if (c.isFinal()) captions.put(c.seq(), c);
         }
         List<String[]> out = new ArrayList<>();
@@ -166,57 +167,33 @@ final class HlsStream extends Output {
             double end = at + s.seconds();
             if (i >= from) {
                 StringBuilder vtt = new StringBuilder("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n");
-                for (io.roomcast.transcribe.Caption c : captions.values()) {
+                for (Caption c : captions.values()) {
                     double cs = (c.start() - streamStartSessionMs) / 1000.0;
                     double ce = (c.end() - streamStartSessionMs) / 1000.0;
                     if (ce <= at || cs >= end) continue;
                     vtt.append(Transcript.time(cs, '.')).append(" --> ").append(Transcript.time(Math.max(ce, cs + 0.5), '.')).append('\n')
                             .append("<v ").append(Transcript.escape(c.participantName() == null ? "" : c.participantName())).append('>').append(Transcript.escape(c.text())).append("\n\n");
                 }
-                String name = String.format("sub-%05d.vtt", s.seq());
+                String name = s.subtitleName();
                 out.add(new String[] {name, vtt.toString()});
                 subtitleFiles.put(name, vtt.toString());
             }
             at = end;
         }
         subtitlesWritten = Math.max(subtitlesWritten, upTo);
-        StringBuilder pl = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:" + targetDuration
-                + "\n#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-PLAYLIST-TYPE:" + (all ? "VOD" : "EVENT") + "\n");
-        for (int i = 0; i < subtitlesWritten; i++) {
-            Segment s = segments.get(i);
-            pl.append(String.format(java.util.Locale.ROOT, "#EXTINF:%.3f,%n", s.seconds()))
-                    .append(String.format("sub-%05d.vtt", s.seq())).append('\n');
-        }
-        if (all) pl.append("#EXT-X-ENDLIST\n");
-        captionsPlaylist = pl.toString();
+        captionsPlaylist = HlsPlaylists.subtitles(segments, subtitlesWritten, targetDuration, all);
         out.add(new String[] {"captions.m3u8", captionsPlaylist});
         return out;
     }
 
-    /** The master playlist: the event/VOD video playlist with the captions as a WebVTT subtitle rendition. */
-    String master() {
-        String codecs = streams.hasVideo() ? "avc1.42c01f,mp4a.40.2" : "mp4a.40.2";
-        long bandwidth = (config.videoKbps() + config.audioKbps()) * 1100L;
-        return "#EXTM3U\n#EXT-X-VERSION:3\n"
-                + "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"Captions\",DEFAULT=YES,AUTOSELECT=YES,LANGUAGE=\"en\",URI=\"captions.m3u8\"\n"
-                + "#EXT-X-STREAM-INF:BANDWIDTH=" + bandwidth + ",CODECS=\"" + codecs + "\""
-                + (streams.hasVideo() ? ",RESOLUTION=" + config.width() + "x" + config.height() : "") + ",SUBTITLES=\"subs\"\n"
-                + "playback.m3u8\n";
+    /** True once the stream joined its encoder (it knows its streams). */
+    boolean hasStreams() {
+        return streams != null;
     }
 
-    static String playlist(List<Segment> all, int from, int targetDuration, boolean ended, boolean event) {
-        StringBuilder sb = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n");
-        sb.append("#EXT-X-TARGETDURATION:").append(targetDuration).append('\n');
-        sb.append("#EXT-X-MEDIA-SEQUENCE:").append(all.isEmpty() ? 0 : all.get(Math.min(from, all.size() - 1)).seq()).append('\n');
-        if (event) sb.append("#EXT-X-PLAYLIST-TYPE:").append(ended ? "VOD" : "EVENT").append('\n');
-        for (int i = from; i < all.size(); i++) {
-            Segment s = all.get(i);
-            sb.append("#EXT-X-PROGRAM-DATE-TIME:").append(s.programDateTime()).append('\n');
-            sb.append(String.format(java.util.Locale.ROOT, "#EXTINF:%.3f,%n", s.seconds()));
-            sb.append(s.name()).append('\n');
-        }
-        if (ended) sb.append("#EXT-X-ENDLIST\n");
-        return sb.toString();
+    /** The master playlist: the event/VOD video playlist with the captions as a WebVTT subtitle rendition. */
+    String master() {
+        return HlsPlaylists.master(streams.hasVideo(), config.width(), config.height(), (config.videoKbps() + config.audioKbps()) * 1100L);
     }
 
     private void uploadPlaylists() {
@@ -247,7 +224,7 @@ final class HlsStream extends Output {
     }
 
     @Override
-    void finish() throws Exception {
+    protected void finish() throws Exception {
         if (segment != null) closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000));
         publish(true);
         List<String[]> subs = segments.isEmpty() ? List.of() : subtitles(segments.size(), true);
@@ -260,7 +237,7 @@ final class HlsStream extends Output {
         if (segments.isEmpty()) {
             fail("no media reached the stream before it ended");
         } else {
-            setStatus("stopped", null);
+            setStatus(OutputStatus.STOPPED, null);
         }
         try (var files = Files.list(dir)) {
             files.forEach(f -> f.toFile().delete());
@@ -269,7 +246,7 @@ final class HlsStream extends Output {
     }
 
     @Override
-    JsonObject toJson() {
+    public JsonObject toJson() {
         return super.toJson().put("kind", "hls").put("keyBase", keyBase).put("segments", segmentCount).put("webhookUrl", webhookUrl);
     }
 }

@@ -1,8 +1,10 @@
-package io.roomcast.output;
+package io.roomcast.output.livestream;
 
 import io.roomcast.encode.Muxer;
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
+import io.roomcast.output.Output;
+import io.roomcast.output.OutputStatus;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -41,7 +43,12 @@ final class RtmpPush extends Output {
     }
 
     @Override
-    void onPacket(Packet p) {
+    public String kind() {
+        return "rtmp";
+    }
+
+    @Override
+    protected void onPacket(Packet p) {
         if (finished()) return;
         long now = System.currentTimeMillis();
         if (muxer == null) {
@@ -63,7 +70,7 @@ final class RtmpPush extends Output {
             if (everStarted) reconnects.incrementAndGet();
             everStarted = true;
             backoffMs = 1000;
-            setStatus("started", null);
+            setStatus(OutputStatus.STARTED, null);
         }
         try {
             muxer.write(p);
@@ -82,7 +89,7 @@ final class RtmpPush extends Output {
             return;
         }
         LOG.info(() -> "RTMP push " + id + " to " + Muxer.redact(url) + " dropped (" + e.getMessage() + "); retrying in " + backoffMs / 2 + " ms");
-        setStatus(everStarted ? "reconnecting" : "starting", e.getMessage());
+        setStatus(everStarted ? OutputStatus.RECONNECTING : OutputStatus.STARTING, e.getMessage());
     }
 
     private void closeQuietly() {
@@ -96,7 +103,7 @@ final class RtmpPush extends Output {
     }
 
     @Override
-    void finish() {
+    protected void finish() {
         if (muxer != null) {
             try {
                 muxer.close();
@@ -105,11 +112,11 @@ final class RtmpPush extends Output {
             }
             muxer = null;
         }
-        if (!status.equals("failed")) setStatus("stopped", null);
+        if (status() != OutputStatus.FAILED) setStatus(OutputStatus.STOPPED, null);
     }
 
     @Override
-    JsonObject toJson() {
+    public JsonObject toJson() {
         return super.toJson().put("url", Muxer.redact(url)).put("reconnects", reconnects.get()).put("lastError", lastError);
     }
 }

@@ -1,12 +1,14 @@
-package io.roomcast.output;
+package io.roomcast.output.recording;
 
 import io.roomcast.encode.Muxer;
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
-import io.roomcast.encode.Remux;
+import io.roomcast.output.Output;
+import io.roomcast.output.OutputStatus;
 import io.roomcast.storage.ObjectStore;
 import io.roomcast.storage.Retry;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -14,10 +16,12 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -39,7 +43,6 @@ import java.util.stream.Stream;
  */
 final class Recording extends Output {
     private static final Logger LOG = Logger.getLogger(Recording.class.getName());
-    static final String PARTS = ".parts/";
     static final long FRAGMENT_MICROS = 1_000_000;
 
     private final ObjectStore store;
@@ -53,7 +56,7 @@ final class Recording extends Output {
     private Muxer muxer;
     private long fileStartSessionMicros;
     /** Each participant's own audio, copied into a WebM file; muxed on the recording's thread. */
-    private final Map<String, Muxer> voices = new java.util.LinkedHashMap<>();
+    private final Map<String, Muxer> voices = new LinkedHashMap<>();
     private Muxer.Streams voiceStreams;
     private long uploadedTo;
     private int seq;
@@ -68,7 +71,7 @@ final class Recording extends Output {
     private volatile long lastPacketMicros;
     final AtomicLong uploadFailures = new AtomicLong();
     volatile JsonObject file;
-    volatile io.vertx.core.json.JsonArray participantFiles;
+    volatile JsonArray participantFiles;
 
     Recording(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
               Path dataDir, String awsDirPath, String webhookUrl, boolean transcribe, long spillLimitBytes) throws IOException {
@@ -94,23 +97,24 @@ final class Recording extends Output {
         return awsDirPath.endsWith("/") ? awsDirPath : awsDirPath + "/";
     }
 
-    String extension() {
-        return config.audioOnly() ? ".m4a" : ".mp4";
+    @Override
+    public String kind() {
+        return "recording";
     }
 
     @Override
-    void onPacket(Packet p) throws IOException {
+    protected void onPacket(Packet p) throws IOException {
         if (finished()) return;
         if (muxer == null) {
             if (streams.hasVideo() && !(p.video() && p.key())) return; // a file starts on a keyframe
-            Map<String, String> opts = new java.util.HashMap<>();
+            Map<String, String> opts = new HashMap<>();
             // A fragment (and an upload) every second, keyframe or not: a crash loses about a second.
             opts.put("movflags", "+empty_moov+default_base_moof");
             opts.put("frag_duration", Long.toString(FRAGMENT_MICROS));
             muxer = new Muxer("mp4", local.toString(), streams, opts, p.micros());
             fileStartSessionMicros = group.startMicros + p.micros();
             lastCutMicros = p.micros();
-            setStatus("started", null);
+            setStatus(OutputStatus.STARTED, null);
         }
         lastPacketMicros = p.micros();
         if (spillFull(p)) return;
@@ -126,7 +130,8 @@ final class Recording extends Output {
      * A participant's own Opus packet (from the media thread): copied, not re-encoded, into that
      * participant's WebM file on the recording's timeline, for speaker-labelled transcripts.
      */
-    void participantAudio(String participantId, long sessionMicros, byte[] opus) {
+    @Override
+    public void participantAudio(String participantId, long sessionMicros, byte[] opus) {
         if (ending()) return;
         try {
             thread.execute(() -> {
@@ -144,14 +149,14 @@ final class Recording extends Output {
                     LOG.warning("recording " + id + ": the audio of " + participantId + " could not be written: " + e.getMessage());
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             packetsDropped.incrementAndGet();
         }
     }
 
     /** Closes and uploads each participant's file; their manifest entries. */
-    private io.vertx.core.json.JsonArray finishVoices() {
-        io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+    private JsonArray finishVoices() {
+        JsonArray out = new JsonArray();
         for (Map.Entry<String, Muxer> e : voices.entrySet()) {
             Path f = dir.resolve("voice-" + e.getKey() + ".webm");
             try {
@@ -225,7 +230,7 @@ final class Recording extends Output {
                 f.readFully(bytes);
             }
             try {
-                store.put(partKey(keyBase, n), Buffer.buffer(bytes), "application/octet-stream").await(60, TimeUnit.SECONDS);
+                store.put(Finalizer.partKey(keyBase, n), Buffer.buffer(bytes), "application/octet-stream").await(60, TimeUnit.SECONDS);
             } catch (Exception e) {
                 uploadFailures.incrementAndGet();
                 throw e;
@@ -234,50 +239,25 @@ final class Recording extends Output {
         if (done) bytesUploaded.addAndGet(length);
     }
 
-    static String partKey(String keyBase, int n) {
-        return keyBase + PARTS + String.format("%06d", n);
-    }
-
     @Override
-    void finish() throws Exception {
+    protected void finish() throws Exception {
         if (muxer == null) {
             uploader.shutdownNow();
             deleteLocal();
             fail("no media reached the recording before it ended");
             return;
         }
-        setStatus("stopping", null);
+        setStatus(OutputStatus.STOPPING, null);
         long duration = muxer.durationMicros();
         muxer.close();
         muxer = null;
         uploadNewBytes();
         uploader.shutdown();
         if (!uploader.awaitTermination(30, TimeUnit.MINUTES)) LOG.warning("recording " + id + ": parts still uploading");
-        Path mp4 = dir.resolve("final" + extension());
-        Remux.Info info = Remux.toMp4(local, mp4);
-        String key = keyBase + extension();
-        store.putFile(key, mp4, config.audioOnly() ? "audio/mp4" : "video/mp4");
-        file = fileJson(key, Files.size(mp4), config, info.durationMicros() > 0 ? info.durationMicros() : duration);
+        file = Finalizer.finish(store, local, dir, keyBase, config, duration, seq);
         participantFiles = finishVoices();
-        deleteParts(store, keyBase, seq);
         deleteLocal();
-        setStatus("stopped", null);
-    }
-
-    static JsonObject fileJson(String key, long size, OutputConfig config, long durationMicros) {
-        return new JsonObject().put("filePath", key).put("size", size)
-                .put("type", config.audioOnly() ? "audio/mp4" : "video/mp4")
-                .put("meta", new JsonObject().put("resolution", config.audioOnly() ? null : config.width() + "x" + config.height())
-                        .put("duration", Math.round(durationMicros / 1000.0) / 1000.0));
-    }
-
-    static void deleteParts(ObjectStore store, String keyBase, int count) {
-        try {
-            List<String> keys = store.listKeys(keyBase + PARTS).await(60, TimeUnit.SECONDS);
-            for (String k : keys) store.delete(k).await(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warning("could not remove the " + count + " part objects of " + keyBase + ": " + e.getMessage());
-        }
+        setStatus(OutputStatus.STOPPED, null);
     }
 
     private void deleteLocal() {
@@ -289,7 +269,7 @@ final class Recording extends Output {
     }
 
     @Override
-    JsonObject toJson() {
+    public JsonObject toJson() {
         return super.toJson().put("kind", "recording").put("keyBase", keyBase).put("awsDirPath", awsDirPath)
                 .put("webhookUrl", webhookUrl).put("transcription", new JsonObject().put("enabled", transcribe))
                 .put("file", file).put("participantFiles", participantFiles).put("bytesUploaded", bytesUploaded.get())

@@ -1,0 +1,97 @@
+package io.roomcast;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.roomcast.cluster.Cluster;
+import io.roomcast.config.Config;
+import io.roomcast.encode.Presets;
+import io.roomcast.events.Events;
+import io.roomcast.events.Webhooks;
+import io.roomcast.ingest.RtpIngest;
+import io.roomcast.output.Outputs;
+import io.roomcast.room.RoomService;
+import io.roomcast.storage.EmbeddedS3;
+import io.roomcast.storage.ObjectStore;
+import io.roomcast.transcribe.PostCallService;
+import io.roomcast.transcribe.TranscriptionService;
+import io.vertx.core.Vertx;
+import org.bytedeco.ffmpeg.global.avcodec;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The config read into each stage's typed settings (and the stages built from plain values): the
+ * one place that knows the config's key names for the stages (the API reads its own {@code http},
+ * {@code auth} and {@code limits}).
+ */
+final class NodeSettings {
+    private NodeSettings() {
+    }
+
+    static EmbeddedS3 embeddedS3(Config c) throws Exception {
+        return EmbeddedS3.start(c.dataDir().resolve("s3"), c.str("s3.host"), c.integer("s3.port"), c.str("s3.accessKey"),
+                c.str("s3.secretKey"), c.str("s3.bucket"));
+    }
+
+    static ObjectStore store(Vertx vertx, Config c, URI endpoint) {
+        return new ObjectStore(vertx, endpoint, c.str("s3.region"), c.str("s3.accessKey"), c.str("s3.secretKey"),
+                c.str("s3.bucket"), c.bool("s3.pathStyle"), Duration.ofSeconds(c.lng("s3.presignSeconds")));
+    }
+
+    static RoomService rooms(Vertx vertx, Config c, ObjectStore store, Events events, MeterRegistry registry) {
+        return new RoomService(vertx, store, events, c.lng("sessions.graceSeconds") * 1000, c.integer("limits.maxRooms"),
+                c.integer("limits.maxParticipantsPerRoom"), registry);
+    }
+
+    static Presets presets(Config c) {
+        return new Presets(Path.of(c.str("pipelines.dir")).toAbsolutePath(), c.str("pipelines.default"));
+    }
+
+    static Webhooks.Settings webhooks(Config c) {
+        return new Webhooks.Settings(c.str("webhooks.secret"), c.integer("webhooks.maxAttempts"),
+                c.lng("webhooks.initialBackoffMs"), c.lng("webhooks.maxBackoffMs"), c.lng("webhooks.timeoutMs"),
+                c.integer("webhooks.maxPending"), c.bool("webhooks.allowPrivateAddresses"));
+    }
+
+    static RtpIngest.Settings ingest(Config c) {
+        return new RtpIngest.Settings(c.str("rtp.host"), c.integer("rtp.port"), c.lng("ingest.jitterMs"),
+                c.lng("ingest.silenceSeconds"), c.lng("ingest.maxPacketsPerSecondPerTrack"),
+                c.integer("ingest.maxQueuedPacketsPerRoom"), c.integer("ingest.maxDatagramBytes"),
+                c.lng("ingest.keyframeRequestIntervalMs"), c.lng("ingest.relatchAfterMs"));
+    }
+
+    static TranscriptionService.Settings transcription(Config c) {
+        return new TranscriptionService.Settings(Path.of(c.str("transcription.modelsDir")).toAbsolutePath(),
+                c.str("transcription.defaultLanguage"), c.num("transcription.vadThresholdDb").doubleValue(),
+                c.lng("transcription.vadHangoverMs"), c.lng("transcription.partialIntervalMs"),
+                c.integer("transcription.maxCaptionsPerTranscription"), c.integer("transcription.maxQueuedFrames"),
+                c.lng("transcription.maxLagMs"), c.integer("transcription.threads"));
+    }
+
+    static Outputs.Settings outputs(Config c) {
+        return new Outputs.Settings(c.dataDir(), videoEncoder(c.str("outputs.videoEncoder")), c.lng("mix.audioDelayMs"),
+                c.lng("outputs.rtmpConnectTimeoutMs"), c.integer("limits.maxOutputsPerRoom"),
+                c.integer("limits.maxOutputsPerNode"), c.integer("limits.maxRtmpDestinations"),
+                c.lng("limits.maxSpillBytesPerRecording"));
+    }
+
+    static PostCallService.Settings postCall(Config c) {
+        return new PostCallService.Settings(c.dataDir().resolve("postcall"), c.integer("postCall.concurrency"),
+                c.integer("postCall.filesInParallel"), c.integer("postCall.maxQueued"));
+    }
+
+    static Cluster cluster(Config c) {
+        String host = c.str("cluster.host");
+        String name = c.str("cluster.nodeName").isBlank() ? host + ":" + c.integer("cluster.port") : c.str("cluster.nodeName");
+        return new Cluster(name, host, c.integer("cluster.port"), c.str("cluster.members"), c.integer("cluster.failureSeconds"),
+                c.num("cluster.maxLoad").doubleValue(), c.num("cluster.placementCostCores").doubleValue());
+    }
+
+    /** {@code auto}: x264 when this build has it (the gpl profile), else OpenH264. */
+    static String videoEncoder(String configured) {
+        if (!configured.equals("auto")) return configured;
+        var x264 = avcodec.avcodec_find_encoder_by_name("libx264");
+        return x264 != null && !x264.isNull() ? "libx264" : "libopenh264";
+    }
+}

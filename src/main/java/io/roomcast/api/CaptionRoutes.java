@@ -1,0 +1,108 @@
+package io.roomcast.api;
+
+import io.roomcast.transcribe.Caption;
+import io.roomcast.transcribe.TranscriptionService;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+
+import static io.roomcast.api.Replies.api;
+
+/**
+ * Live transcription: start and end, and the captions as a JSON list, Server-Sent Events or a
+ * WebSocket. Streams are fed by the event bus, so any node of a cluster serves them.
+ */
+final class CaptionRoutes extends Routes {
+    CaptionRoutes(Deps d) {
+        super(d);
+    }
+
+    @Override
+    void mount(Router r) {
+        r.post("/v2/transcription/start").handler(api(this::start));
+        r.post("/v2/transcription/end").handler(api(ctx ->
+                backend.transcription().stop(bodyRoomId(ctx, requests.body(ctx))).map(TranscriptionService.Live::toJson)));
+        r.get("/v2/rooms/:roomId/captions/ws").handler(this::webSocket);
+        r.get("/v2/rooms/:roomId/captions").handler(this::captions);
+    }
+
+    private Future<JsonObject> start(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        String roomId = bodyRoomId(ctx, body);
+        String language = requests.optString(body, "language");
+        return backend.transcription().start(roomId, language, webhookUrl(body)).map(TranscriptionService.Live::toJson);
+    }
+
+    private static long sinceParam(RoutingContext ctx) {
+        String since = ctx.request().getParam("since");
+        if (since == null || since.isEmpty()) return -1;
+        try {
+            return Long.parseLong(since);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("since must be milliseconds on the session clock (a whole number)");
+        }
+    }
+
+    /** JSON list of final captions, or Server-Sent Events of every caption with Accept: text/event-stream. */
+    private void captions(RoutingContext ctx) {
+        String roomId = Auth.pathRoomId(ctx);
+        long since = sinceParam(ctx);
+        String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+        boolean stream = accept != null && accept.contains("text/event-stream");
+        if (cluster != null && !rooms.isLocal(roomId) && stream) {
+            // Another node runs the room: its captions come over the cluster's event bus.
+            vertx.executeBlocking(() -> cluster.owner(roomId), false).onComplete(ar -> {
+                if (ar.failed() || ar.result() == null) Replies.notFound(ctx, "room " + roomId + " does not exist");
+                else captionStream(ctx, roomId, List.of());
+            });
+            return;
+        }
+        rooms.room(roomId);
+        if (!stream) {
+            JsonArray data = new JsonArray();
+            for (Caption c : backend.transcription().captions(roomId, since)) data.add(c.toJson());
+            TranscriptionService.Live live = backend.transcription().running(roomId);
+            Replies.json(ctx, 200, new JsonObject().put("roomId", roomId)
+                    .put("transcription", live == null ? null : live.toJson()).put("data", data));
+            return;
+        }
+        captionStream(ctx, roomId, backend.transcription().captions(roomId, since));
+    }
+
+    /** Server-Sent Events: the backlog, then every caption published for the room on the event bus. */
+    private void captionStream(RoutingContext ctx, String roomId, List<Caption> backlog) {
+        var response = ctx.response().setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("X-Accel-Buffering", "no");
+        response.write(": captions of room " + roomId + "\n\n");
+        for (Caption c : backlog) {
+            response.write("event: caption\nid: " + c.seq() + "\ndata: " + c.toJson().encode() + "\n\n");
+        }
+        var consumer = vertx.eventBus().<JsonObject>consumer(TranscriptionService.ADDRESS + "." + roomId, msg ->
+                response.write("event: caption\nid: " + msg.body().getLong("seq") + "\ndata: " + msg.body().encode() + "\n\n"));
+        long keepAlive = vertx.setPeriodic(15_000, t -> response.write(": keep-alive\n\n"));
+        response.closeHandler(v -> {
+            consumer.unregister();
+            vertx.cancelTimer(keepAlive);
+        });
+    }
+
+    private void webSocket(RoutingContext ctx) {
+        String roomId = Auth.pathRoomId(ctx);
+        if (cluster == null || rooms.isLocal(roomId)) rooms.room(roomId); // elsewhere in a cluster: fed by the event bus
+        ctx.request().toWebSocket().onSuccess(ws -> {
+            var consumer = vertx.eventBus().<JsonObject>consumer(TranscriptionService.ADDRESS + "." + roomId,
+                    msg -> ws.writeTextMessage(msg.body().encode()));
+            ws.closeHandler(v -> consumer.unregister());
+            ws.textMessageHandler(m -> {
+                // Clients only listen; anything they send is ignored.
+            });
+        }).onFailure(e -> {
+            if (!ctx.response().ended()) Replies.error(ctx, 400, "invalid_request", "a WebSocket upgrade is required here");
+        });
+    }
+}

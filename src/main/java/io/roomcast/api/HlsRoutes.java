@@ -1,0 +1,109 @@
+package io.roomcast.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.IntSupplier;
+
+import static io.roomcast.api.Replies.api;
+
+/** HLS: start, end, list, and the playlists and segments themselves, live or from the store. */
+final class HlsRoutes extends Routes {
+    private static final List<String> HLS_URLS = List.of("playbackHlsUrl", "livestreamUrl", "masterPlaylistUrl");
+
+    private final IntSupplier port;
+
+    HlsRoutes(Deps d, IntSupplier port) {
+        super(d);
+        this.port = port;
+    }
+
+    @Override
+    void mount(Router r) {
+        r.post("/v2/hls/start").handler(api(this::start));
+        r.post("/v2/hls/end").handler(api(ctx -> Future.succeededFuture(playable(ctx, backend.hls().end(bodyRoomId(ctx, requests.body(ctx)))))));
+        r.get("/v2/hls").handler(api(this::list));
+        r.get("/v2/hls/:id/:file").handler(this::file);
+    }
+
+    private Future<JsonObject> start(RoutingContext ctx) {
+        OutputRequest r = outputRequest(ctx, requests.body(ctx));
+        return Future.succeededFuture(playable(ctx, backend.hls().start(r.roomId(), r.preset(), r.config(), r.webhookUrl())));
+    }
+
+    private Future<JsonObject> list(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        String roomId = auth.roomFilter(ctx);
+        return Future.succeededFuture(latestOnTop(roomId, page.of(backend.hls().list(roomId), j -> playable(ctx, j))));
+    }
+
+    /**
+     * Makes an HLS stream's URLs playable as given: absolute (this server as the caller reached it)
+     * and carrying a viewer token that reads only that stream and expires after s3.presignSeconds,
+     * like a presigned URL.
+     */
+    private JsonObject playable(RoutingContext ctx, JsonObject stream) {
+        String host = ctx.request().getHeader(ctx.request().getHeader(ClusterRouting.FORWARDED) != null
+                ? "X-Forwarded-Host" : HttpHeaders.HOST.toString());
+        if (host == null) host = config.str("http.host") + ":" + port.getAsInt();
+        String base = (ctx.request().isSSL() ? "https://" : "http://") + host;
+        String token = TokenMinter.mintHlsViewer(config.str("auth.jwtSecret"), stream.getString("roomId"), stream.getString("id"),
+                config.lng("s3.presignSeconds"));
+        for (String field : HLS_URLS) {
+            String path = stream.getString(field);
+            if (path != null && path.startsWith("/")) stream.put(field, base + path + "?token=" + token);
+        }
+        return stream;
+    }
+
+    /**
+     * A playlist or segment of an HLS stream, live or after the end (from the store), with CORS.
+     * When the caller authenticated with {@code ?token=}, playlists pass it on to every URI so a
+     * player's segment requests carry it too.
+     */
+    private void file(RoutingContext ctx) {
+        String id = Requests.checkId("id", ctx.pathParam("id"));
+        Auth.checkRoomAccess(ctx, backend.hls().roomOf(id));
+        String file = ctx.pathParam("file");
+        backend.hls().file(id, file).onComplete(ar -> {
+            if (ctx.response().ended()) return;
+            if (ar.failed()) {
+                Replies.unavailable(ctx, "store_unavailable", "the stream's files cannot be read from the store right now");
+                return;
+            }
+            Buffer b = ar.result();
+            if (b == null) {
+                Replies.notFound(ctx, "no such file in HLS stream " + id);
+                return;
+            }
+            boolean playlist = file.endsWith(".m3u8");
+            String token = ctx.request().getParam("token");
+            if (playlist && token != null && ctx.request().getHeader(HttpHeaders.AUTHORIZATION) == null) {
+                b = Buffer.buffer(withToken(b.toString(), token));
+            }
+            String type = playlist ? "application/vnd.apple.mpegurl" : file.endsWith(".vtt") ? "text/vtt" : "video/mp2t";
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, type)
+                    .putHeader(HttpHeaders.CACHE_CONTROL, playlist || file.endsWith(".vtt") ? "no-cache" : "max-age=3600")
+                    .end(b);
+        });
+    }
+
+    /** The playlist with {@code ?token=} after every URI line. */
+    static String withToken(String playlist, String token) {
+        String q = "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder();
+        for (String line : playlist.split("\n")) {
+            sb.append(line);
+            if (!line.isEmpty() && !line.startsWith("#")) sb.append(q);
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}

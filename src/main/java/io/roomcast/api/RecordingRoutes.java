@@ -1,0 +1,47 @@
+package io.roomcast.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import static io.roomcast.api.Replies.api;
+
+/** Cloud recordings: start, end, list and get. */
+final class RecordingRoutes extends Routes {
+    private static final String DIR_PATH = "([A-Za-z0-9][A-Za-z0-9_.-]{0,63}/){0,7}[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/?";
+
+    RecordingRoutes(Deps d) {
+        super(d);
+    }
+
+    @Override
+    void mount(Router r) {
+        r.post("/v2/recordings/start").handler(api(this::start));
+        r.post("/v2/recordings/end").handler(api(this::end));
+        r.get("/v2/recordings").handler(api(ctx -> listByRoomAndSession(ctx, backend.recordings()::recordings)));
+        r.get("/v2/recordings/:id").handler(api(ctx -> getById(ctx, backend.recordings()::recording)));
+    }
+
+    private Future<JsonObject> start(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        OutputRequest r = outputRequest(ctx, body);
+        String dir = requests.optString(body, "awsDirPath");
+        if (dir != null && !dir.matches(DIR_PATH)) {
+            throw ApiException.badRequest("awsDirPath must be up to 8 folder names of letters, digits, '.', '_' or '-' separated by '/'");
+        }
+        if (dir != null && dir.contains("..")) throw ApiException.badRequest("awsDirPath must not contain '..'");
+        JsonObject tr = requests.optObject(body, "transcription");
+        boolean transcribe = false;
+        if (tr != null) {
+            Object enabled = tr.getValue("enabled");
+            if (enabled != null && !(enabled instanceof Boolean)) throw ApiException.badRequest("transcription.enabled must be true or false");
+            transcribe = Boolean.TRUE.equals(enabled);
+        }
+        return Future.succeededFuture(backend.recordings().start(r.roomId(), r.preset(), r.config(), r.webhookUrl(), dir, transcribe));
+    }
+
+    private Future<JsonObject> end(RoutingContext ctx) {
+        return Future.succeededFuture(backend.recordings().end(bodyRoomId(ctx, requests.body(ctx))));
+    }
+}

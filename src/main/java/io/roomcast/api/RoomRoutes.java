@@ -1,0 +1,104 @@
+package io.roomcast.api;
+
+import io.roomcast.encode.OutputConfig;
+import io.roomcast.events.EventTypes;
+import io.roomcast.room.Room;
+import io.roomcast.room.Session;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.roomcast.api.Replies.api;
+
+/** Rooms, their sessions and the room's layout. */
+final class RoomRoutes extends Routes {
+    RoomRoutes(Deps d) {
+        super(d);
+    }
+
+    @Override
+    void mount(Router r) {
+        r.post("/v2/rooms").handler(api(this::createRoom));
+        r.get("/v2/rooms").handler(api(this::listRooms));
+        r.get("/v2/rooms/:roomId").handler(api(this::getRoom));
+        r.get("/v2/sessions").handler(api(this::listSessions));
+        r.get("/v2/sessions/:sessionId").handler(api(this::getSession));
+        r.post("/v2/sessions/end").handler(api(this::endSession));
+        r.post("/v2/rooms/:roomId/layout").handler(api(this::layout));
+    }
+
+    private Future<JsonObject> createRoom(RoutingContext ctx) {
+        Auth.requireUnlimited(ctx);
+        JsonObject body = requests.body(ctx);
+        String customRoomId = requests.optString(body, "customRoomId");
+        JsonObject webhook = requests.optObject(body, "webhook");
+        String url = null;
+        List<String> events = null;
+        if (webhook != null) {
+            url = Requests.field("webhook.", () -> requests.requireString(webhook, "url"));
+            backend.webhooks().validateUrl("webhook.url", url);
+            Object ev = webhook.getValue("events");
+            if (ev != null) {
+                if (!(ev instanceof JsonArray arr)) throw ApiException.badRequest("webhook.events must be an array");
+                events = new ArrayList<>();
+                for (Object o : arr) {
+                    if (!(o instanceof String s) || !EventTypes.ALL.contains(s)) {
+                        throw ApiException.badRequest("webhook.events has an unknown event type: " + o);
+                    }
+                    events.add(s);
+                }
+            }
+        }
+        if (cluster == null) return rooms.createRoom(customRoomId, url, events).map(Room::toJson);
+        // In a cluster the room lives here (the entry node placed it by load): say so in the shared map.
+        return rooms.createRoom(customRoomId, url, events).compose(room -> vertx.executeBlocking(() -> {
+            cluster.own(room.roomId());
+            return room.toJson();
+        }, false));
+    }
+
+    private Future<JsonObject> listRooms(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        String limit = Auth.roomLimit(ctx);
+        List<Room> all = rooms.rooms();
+        if (limit != null) all = all.stream().filter(room -> room.roomId().equals(limit)).toList();
+        return Future.succeededFuture(page.of(all, Room::toJson));
+    }
+
+    private Future<JsonObject> getRoom(RoutingContext ctx) {
+        return Future.succeededFuture(rooms.room(Auth.pathRoomId(ctx)).toJson());
+    }
+
+    private Future<JsonObject> listSessions(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        String roomId = auth.roomFilter(ctx);
+        return Future.succeededFuture(page.of(rooms.sessions(roomId), rooms::sessionJson));
+    }
+
+    private Future<JsonObject> getSession(RoutingContext ctx) {
+        Session s = rooms.session(Requests.checkId("sessionId", ctx.pathParam("sessionId")));
+        Auth.checkRoomAccess(ctx, s.roomId());
+        return Future.succeededFuture(rooms.sessionJson(s));
+    }
+
+    private Future<JsonObject> endSession(RoutingContext ctx) {
+        String roomId = bodyRoomId(ctx, requests.body(ctx));
+        return rooms.endSession(roomId).map(rooms::sessionJson);
+    }
+
+    private Future<JsonObject> layout(RoutingContext ctx) {
+        String roomId = Auth.pathRoomId(ctx);
+        JsonObject body = requests.body(ctx);
+        String pin = requests.optId(body, "pin");
+        String speaker = requests.optId(body, "activeSpeaker");
+        String type = body.containsKey("type") ? requests.oneOf(body, "type", OutputConfig.LAYOUTS, null) : null;
+        return Future.succeededFuture(backend.layouts().set(roomId, pin, speaker, type,
+                body.containsKey("pin") && body.getValue("pin") == null,
+                body.containsKey("activeSpeaker") && body.getValue("activeSpeaker") == null));
+    }
+}

@@ -1,0 +1,105 @@
+package io.roomcast.api;
+
+import io.roomcast.cluster.Cluster;
+import io.roomcast.config.Config;
+import io.roomcast.room.RoomService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * One resource's routes: what they share (the stages, reading requests, the caller's limits) and
+ * the list and get-by-id shapes every resource answers with. Handlers run on the event loop: they
+ * touch in-memory state and start asynchronous I/O, never block.
+ */
+abstract class Routes {
+    /** What every resource's routes are built from. */
+    record Deps(Vertx vertx, Config config, Backend backend, Requests requests, Auth auth, Cluster cluster) {
+    }
+
+    protected final Vertx vertx;
+    protected final Config config;
+    protected final Backend backend;
+    protected final RoomService rooms;
+    protected final Requests requests;
+    protected final Auth auth;
+    /** Null on a single node. */
+    protected final Cluster cluster;
+
+    Routes(Deps d) {
+        this.vertx = d.vertx();
+        this.config = d.config();
+        this.backend = d.backend();
+        this.rooms = d.backend().rooms();
+        this.requests = d.requests();
+        this.auth = d.auth();
+        this.cluster = d.cluster();
+    }
+
+    abstract void mount(Router r);
+
+    /** The {@code roomId} of a body, if the token may touch that room. */
+    protected String bodyRoomId(RoutingContext ctx, JsonObject body) {
+        String roomId = requests.requireId(body, "roomId");
+        Auth.checkRoomAccess(ctx, roomId);
+        return roomId;
+    }
+
+    /** An optional per-request webhook URL, checked like the room's. */
+    protected String webhookUrl(JsonObject body) {
+        String url = requests.optString(body, "webhookUrl");
+        if (url != null) backend.webhooks().validateUrl("webhookUrl", url);
+        return url;
+    }
+
+    /** A page of a list filtered by {@code ?roomId=} (checked like any room access) and {@code ?sessionId=}. */
+    protected Future<JsonObject> listByRoomAndSession(RoutingContext ctx, BiFunction<String, String, List<JsonObject>> list) {
+        Requests.Page page = requests.page(ctx);
+        String roomId = auth.roomFilter(ctx);
+        String sessionId = ctx.request().getParam("sessionId");
+        if (sessionId != null) Requests.checkId("sessionId", sessionId);
+        return Future.succeededFuture(page.of(list.apply(roomId, sessionId), j -> j));
+    }
+
+    /** One item by the {@code :id} of the path, if the token may see its room. */
+    protected static Future<JsonObject> getById(RoutingContext ctx, Function<String, JsonObject> get) {
+        JsonObject item = get.apply(Requests.checkId("id", ctx.pathParam("id")));
+        Auth.checkRoomAccess(ctx, item.getString("roomId"));
+        return Future.succeededFuture(item);
+    }
+
+    /**
+     * With {@code ?roomId=} the room's newest item's fields are also at the top level, so
+     * {@code GET /v2/hls?roomId=} answers {id, status, playbackHlsUrl, livestreamUrl} as DESIGN.md
+     * writes it, while {@code data} keeps the whole, paginated list.
+     */
+    protected static JsonObject latestOnTop(String roomId, JsonObject page) {
+        JsonArray data = page.getJsonArray("data");
+        if (roomId == null || data.isEmpty()) return page;
+        JsonObject out = data.getJsonObject(0).copy();
+        out.put("pageInfo", page.getJsonObject("pageInfo")).put("data", data);
+        return out;
+    }
+
+    /** Fields every output start shares: roomId (with access check), preset, config, webhookUrl. */
+    protected record OutputRequest(String roomId, String preset, JsonObject config, String webhookUrl) {
+    }
+
+    protected OutputRequest outputRequest(RoutingContext ctx, JsonObject body) {
+        String roomId = bodyRoomId(ctx, body);
+        String preset = requests.optString(body, "preset");
+        if (preset != null) Requests.checkId("preset", preset);
+        JsonObject config = requests.optObject(body, "config");
+        if (config != null && config.containsKey("layout") && !(config.getValue("layout") instanceof JsonObject)) {
+            throw ApiException.badRequest("config.layout must be an object");
+        }
+        return new OutputRequest(roomId, preset, config, webhookUrl(body));
+    }
+}

@@ -1,0 +1,20 @@
+package io.roomcast.events;
+
+import java.util.Set;
+
+/** The event types a room's webhook may subscribe to; a stage that adds an event adds its type here. */
+public final class EventTypes {
+    public static final Set<String> ALL = Set.of(
+            "session-started", "session-ended", "participant-joined", "participant-left", "track-silent", "track-resumed",
+            "track-source-changed", "keyframe-needed",
+            "speaker-changed",
+            "recording-starting", "recording-started", "recording-stopping", "recording-stopped", "recording-failed",
+            "recording-spill-limit-reached", "recording-spill-recovered",
+            "livestream-starting", "livestream-started", "livestream-stopping", "livestream-stopped", "livestream-failed",
+            "hls-started", "hls-playable", "hls-stopped", "hls-failed",
+            "transcription-started", "transcription-stopped",
+            "post-transcription-completed", "post-transcription-failed");
+
+    private EventTypes() {
+    }
+}
