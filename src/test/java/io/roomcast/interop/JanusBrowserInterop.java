@@ -74,6 +74,13 @@ class JanusBrowserInterop {
      * absolute luma difference between the frames 0.4 s apart there. Chromium's fake camera moves in
      * every frame; a placeholder tile does not.
      */
+    /** The most {@link #motion} of the area from {@code atSeconds} over the next second (three pairs 0.4 s apart). */
+    static double movingWithin(Path mp4, double atSeconds, double x0, double x1) throws Exception {
+        double most = 0;
+        for (double t = atSeconds; t < atSeconds + 0.9; t += 0.3) most = Math.max(most, motion(mp4, t, x0, x1));
+        return most;
+    }
+
     static double motion(Path mp4, double atSeconds, double x0, double x1) throws Exception {
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(mp4.toString())) {
             g.setPixelFormat(AV_PIX_FMT_GRAY8);
@@ -209,8 +216,11 @@ class JanusBrowserInterop {
                 assertEquals("unanswered", bob.getString("keyframeResponse"), bob.encode());
                 Path mp4 = Media.download(done.getJsonObject("file").getString("fileUrl"), work.resolve("grid.mp4"));
                 for (double t : new double[] {0.2, 3.0}) {
-                    double left = motion(mp4, t, 0, 0.5);
-                    double right = motion(mp4, t, 0.5, 1);
+                    // Chromium under load sends fewer pictures now and then (seen as a camera still for
+                    // about a second at 3 s, before and after the architecture split alike): a camera
+                    // moves when it does within the next second.
+                    double left = movingWithin(mp4, t, 0, 0.5);
+                    double right = movingWithin(mp4, t, 0.5, 1);
                     System.out.printf("two-tile grid at %.1f s: motion left %.2f right %.2f%n", t, left, right);
                     assertTrue(left > 1.0 && right > 1.0, "both cameras move at " + t + " s: " + left + " / " + right);
                 }
