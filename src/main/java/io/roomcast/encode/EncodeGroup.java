@@ -21,10 +21,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_GLOBAL_HEADER;
-import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
@@ -32,16 +30,11 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_free;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_from_context;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PICTURE_TYPE_I;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PICTURE_TYPE_NONE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_copy;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
-import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
@@ -49,7 +42,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 
 /**
- * Encode once: one H.264 (OpenH264, or x264 in the {@code gpl} build) + AAC encoder pair for every
+ * Encode once: one H.264 ({@link VideoEncoder}) + AAC encoder pair for every
  * output of a room that asks for the same {@link OutputConfig}. The room's media thread composes
  * pictures into canvases borrowed from a small pool and hands them, with the mixed audio, over in
  * one batch per tick; the encoder thread ({@code roomcast-encode-<room>}) encodes and gives each
@@ -59,7 +52,6 @@ import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
  */
 public final class EncodeGroup {
     private static final Logger LOG = Logger.getLogger(EncodeGroup.class.getName());
-    private static final int EAGAIN = -11;
     public static final int AUDIO_RATE = 48_000;
     /** Pictures composed but not yet encoded: up to about half a second of encoder hiccup is absorbed. */
     private static final int CANVASES = 12;
@@ -69,14 +61,21 @@ public final class EncodeGroup {
         void packet(Packet p);
     }
 
+    /** The {@code outputs.videoEncoder} name of the machine's own libopenh264. */
+    public static final String SYSTEM_OPENH264 = VideoEncoder.SYSTEM_OPENH264;
+
+    /** Whether this machine has a libopenh264 of its own (looked up once). */
+    public static boolean systemOpenH264Available() {
+        return SystemOpenH264.available();
+    }
+
     public final OutputConfig config;
     public final String roomId;
     /** Session time (µs) of timeline 0. */
     public final long startMicros;
     private final String videoEncoderName;
-    private AVCodecContext video;
+    private VideoEncoder video;
     private AVCodecContext audio;
-    private AVCodecParameters videoPar;
     private AVCodecParameters audioPar;
     private AVFrame audioFrame;
     private AVPacket packet;
@@ -121,32 +120,7 @@ public final class EncodeGroup {
     }
 
     private void openVideo() {
-        AVCodec codec = avcodec_find_encoder_by_name(videoEncoderName);
-        if (codec == null || codec.isNull()) throw new IllegalStateException("FFmpeg has no " + videoEncoderName + " encoder");
-        video = avcodec_alloc_context3(codec);
-        video.width(config.width());
-        video.height(config.height());
-        video.pix_fmt(AV_PIX_FMT_YUV420P);
-        video.time_base(av_make_q(1, config.fps()));
-        video.framerate(av_make_q(config.fps(), 1));
-        video.gop_size(config.gop());
-        video.keyint_min(config.gop());
-        video.max_b_frames(0);
-        video.bit_rate(config.videoKbps() * 1000L);
-        video.thread_count(1);
-        video.flags(video.flags() | AV_CODEC_FLAG_GLOBAL_HEADER);
-        AVDictionary opts = new AVDictionary(null);
-        if (videoEncoderName.equals("libx264")) {
-            av_dict_set(opts, "preset", "veryfast", 0);
-            av_dict_set(opts, "tune", "zerolatency", 0);
-        } else {
-            av_dict_set(opts, "allow_skip_frames", "0", 0);
-        }
-        int r = avcodec_open2(video, codec, opts);
-        av_dict_free(opts);
-        if (r < 0) throw new IllegalStateException("cannot open the " + videoEncoderName + " encoder: " + r);
-        videoPar = avcodec_parameters_alloc();
-        avcodec_parameters_from_context(videoPar, video);
+        video = VideoEncoder.open(videoEncoderName, config);
         for (int i = 0; i < CANVASES; i++) {
             AVFrame f = av_frame_alloc();
             f.width(config.width());
@@ -181,7 +155,7 @@ public final class EncodeGroup {
 
     /** Codec parameters for a muxer's video stream (null when audio only); read-only. */
     public AVCodecParameters videoParameters() {
-        return videoPar;
+        return video == null ? null : video.parameters();
     }
 
     public AVCodecParameters audioParameters() {
@@ -282,17 +256,10 @@ public final class EncodeGroup {
 
     private void encodePicture(AVFrame canvas, long index) {
         if (video == null) return;
-        canvas.pts(index);
         boolean key = forceKeyframe;
         if (key) forceKeyframe = false;
-        canvas.pict_type(key ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE);
-        int r = avcodec_send_frame(video, canvas);
-        if (r < 0) {
-            LOG.warning("the video encoder refused a picture: " + r);
-            return;
-        }
+        video.encode(canvas, index, key, this::give);
         framesEncoded.incrementAndGet();
-        drain(video, true);
     }
 
     private void encodeAudio(short[] pcm, long pos) {
@@ -322,29 +289,15 @@ public final class EncodeGroup {
         audioFrame.pts(audioPts);
         audioPts += n;
         pendingSamples = 0;
-        if (avcodec_send_frame(audio, audioFrame) >= 0) drain(audio, false);
+        if (avcodec_send_frame(audio, audioFrame) >= 0) Packets.drain(audio, packet, false, this::give);
     }
 
-    private void drain(AVCodecContext ctx, boolean isVideo) {
-        int den = ctx.time_base().den();
-        while (true) {
-            int r = avcodec_receive_packet(ctx, packet);
-            if (r == EAGAIN || r < 0) return;
+    private void give(Packet p) {
+        for (Sink s : sinks) {
             try {
-                byte[] data = new byte[packet.size()];
-                packet.data().get(data);
-                long duration = packet.duration() > 0 ? packet.duration() : (isVideo ? 1 : ctx.frame_size());
-                Packet p = new Packet(isVideo, isVideo ? (packet.flags() & AV_PKT_FLAG_KEY) != 0 : true, data,
-                        packet.pts(), packet.dts(), duration, den);
-                for (Sink s : sinks) {
-                    try {
-                        s.packet(p);
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.WARNING, "an output refused a packet", e);
-                    }
-                }
-            } finally {
-                av_packet_unref(packet);
+                s.packet(p);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "an output refused a packet", e);
             }
         }
     }
@@ -381,7 +334,7 @@ public final class EncodeGroup {
             packet = null;
         }
         if (video != null) {
-            avcodec_free_context(video);
+            video.close(); // its parameters with it: muxers copied them when they opened, before attach
             video = null;
         }
         if (audio != null) {
@@ -390,10 +343,6 @@ public final class EncodeGroup {
         }
         // The parameters outlive the encoders a little: muxers copy them when they open, which
         // happens before attach, so nothing reads them after close.
-        if (videoPar != null) {
-            avcodec_parameters_free(videoPar);
-            videoPar = null;
-        }
         if (audioPar != null) {
             avcodec_parameters_free(audioPar);
             audioPar = null;

@@ -1,11 +1,14 @@
 package io.roomcast.output.recording;
 
 import io.roomcast.Roomcast;
+import io.roomcast.encode.EncodeGroup;
 import io.roomcast.support.Api;
 import io.roomcast.support.Media;
 import io.roomcast.support.NodeExtension;
 import io.roomcast.support.Participants;
 import io.roomcast.support.RtpSender;
+import io.roomcast.support.TestNode;
+import io.roomcast.support.Tokens;
 import io.vertx.core.json.JsonObject;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -14,6 +17,8 @@ import org.bytedeco.javacv.FrameGrabber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
@@ -24,9 +29,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Recordings read back with FFmpeg: audio-only files, A/V sync, and the layout followed mid-recording. */
 class RecordingTest {
@@ -165,6 +172,43 @@ class RecordingTest {
             assertTrue(late > 50, "then Ben's, 1.5 s after the switch at " + pinnedAt + " s: " + late);
             Media.Probe p = Media.probe(mp4.toString());
             assertTrue(p.videoFrames() >= (p.seconds() - 0.2) * 25, "no frame lost at the switch: " + p);
+        }
+    }
+
+    /**
+     * Both H.264 paths make the same kind of file with the camera in it: FFmpeg's OpenH264 (every
+     * machine has it) and the machine's own libopenh264 (the default where one is installed).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"libopenh264", EncodeGroup.SYSTEM_OPENH264})
+    void eachH264EncoderRecordsTheCamera(String encoder) throws Exception {
+        assumeTrue(!encoder.equals(EncodeGroup.SYSTEM_OPENH264) || EncodeGroup.systemOpenH264Available(), "no libopenh264 here");
+        Map<String, Object> o = TestNode.defaults(downloads.resolve("node"));
+        o.put("outputs.videoEncoder", encoder);
+        try (Roomcast own = TestNode.start(o)) {
+            Api a = new Api(own.httpPort(), Tokens.admin());
+            String room = a.createRoom();
+            Participants.join(a, room, "eve", 95, 96, "vp8");
+            try (RtpSender v = RtpSender.video(own.rtpPort(), 96, 96, "vp8", 640, 360).talkingHead();
+                 RtpSender s = RtpSender.opus(own.rtpPort(), 95, 111)) {
+                v.startTestSignal(7);
+                s.startTestSignal(7);
+                String id = a.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "spotlight-720p"))
+                        .json().getString("id");
+                a.waitFor("/v2/recordings/" + id, "status", "started", 10_000);
+                Thread.sleep(4000);
+                a.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+                JsonObject done = a.waitFor("/v2/recordings/" + id, "status", "stopped", 30_000);
+                Path mp4 = Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve(encoder + ".mp4"));
+                Media.Probe p = Media.probe(mp4.toString());
+                assertEquals("h264", p.videoCodec(), p.toString());
+                assertEquals("aac", p.audioCodec(), p.toString());
+                assertEquals(1280, p.width(), p.toString());
+                assertTrue(p.seconds() > 3 && p.seconds() < 7, p.toString());
+                assertTrue(p.videoFrames() >= (p.seconds() - 0.2) * 25, "a picture every frame time: " + p);
+                double luma = cornerLuma(mp4, 1.5);
+                assertTrue(luma > 50, "the camera fills the spotlight, not an empty tile: " + luma);
+            }
         }
     }
 
