@@ -39,6 +39,8 @@ class RoomBench {
     static final String PRESET = System.getProperty("bench.preset", "grid-720p");
     /** CPU is measured from this many seconds after the start (JIT warm-up and start-up left out). */
     static final int WARMUP = Integer.getInteger("bench.warmupSeconds", 10);
+    /** outputs.videoEncoder of the node; empty: its default (auto). */
+    static final String VIDEO_ENCODER = System.getProperty("bench.videoEncoder", "");
     static final boolean CAPTIONS = Boolean.parseBoolean(System.getProperty("bench.captions", "true"));
 
     @TempDir
@@ -88,6 +90,7 @@ class RoomBench {
         env.put("ROOMCAST_DATA_DIR", work.resolve("data").toString());
         env.put("ROOMCAST_JWT_SECRET", IngestBench.SECRET);
         env.put("ROOMCAST_MODELS_DIR", Path.of("models").toAbsolutePath().toString());
+        if (!VIDEO_ENCODER.isEmpty()) env.put("ROOMCAST_VIDEO_ENCODER", VIDEO_ENCODER); // e.g. libopenh264: the bundled one
         List<Receiver> receivers = new ArrayList<>();
         Map<String, Long> sessionStartMillis = new HashMap<>();
         try (JarProcess node = JarProcess.start(work, env)) {
@@ -217,6 +220,7 @@ class RoomBench {
             }
             JsonObject result = new JsonObject()
                     .put("rooms", ROOMS).put("participantsPerRoom", PARTICIPANTS).put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("preset", PRESET)
+                    .put("videoEncoder", VIDEO_ENCODER.isEmpty() ? "auto" : VIDEO_ENCODER)
                     .put("outputs", "recording + HLS + RTMP" + (CAPTIONS ? " + live captions" : ""))
                     .put("audio", turns.size() + " clips of ../shared/speech in turns, one participant at a time, " + GAP_SECONDS + " s apart")
                     .put("nodeIdleCores", IngestBench.round(idleCores))
