@@ -9,6 +9,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Arrays;
 import java.util.List;
 
@@ -70,7 +71,12 @@ public final class RtpCapture implements AutoCloseable {
      * the CPU time the replaying thread used, in nanoseconds.
      */
     public static long replay(int port, List<List<byte[]>> tracks, List<Integer> clockRates) throws Exception {
-        record Item(long dueNanos, byte[] data) {
+        return replay(Collections.nCopies(tracks.size(), port), tracks, clockRates);
+    }
+
+    /** The same, each track to its own port (a peer that takes one stream per port). */
+    public static long replay(List<Integer> ports, List<List<byte[]>> tracks, List<Integer> clockRates) throws Exception {
+        record Item(long dueNanos, byte[] data, int port) {
         }
         List<Item> all = new ArrayList<>();
         for (int t = 0; t < tracks.size(); t++) {
@@ -78,7 +84,7 @@ public final class RtpCapture implements AutoCloseable {
             long first = RtpPacket.u32(pkts.get(0), 4);
             for (byte[] p : pkts) {
                 long ts = (RtpPacket.u32(p, 4) - first) & 0xffffffffL;
-                all.add(new Item(ts * 1_000_000_000L / clockRates.get(t), p));
+                all.add(new Item(ts * 1_000_000_000L / clockRates.get(t), p, ports.get(t)));
             }
         }
         all.sort((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
@@ -90,7 +96,7 @@ public final class RtpCapture implements AutoCloseable {
             for (Item i : all) {
                 long wait = t0 + i.dueNanos - System.nanoTime();
                 if (wait > 1_000_000) Thread.sleep(wait / 1_000_000);
-                s.send(new DatagramPacket(i.data, i.data.length, to, port));
+                s.send(new DatagramPacket(i.data, i.data.length, to, i.port));
             }
         }
         return mx.getCurrentThreadCpuTime() - cpu0;

@@ -1,0 +1,237 @@
+package io.roomcast.bench;
+
+import io.roomcast.api.TokenMinter;
+import io.roomcast.support.Api;
+import io.roomcast.support.JarProcess;
+import io.roomcast.support.Media;
+import io.roomcast.support.RtpCapture;
+import io.roomcast.support.Tracks;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Roomcast against the pipelines a user would build instead, side by side in one run on the same
+ * inputs: three participants (VP8 640x360@25 + Opus, replayed from memory as real RTP) composed
+ * into a 1280x720@25 grid at 1.5 Mb/s H.264 + AAC, written to an MP4, HLS and one RTMP push. The
+ * peers: a GStreamer pipeline ({@code compositor} + {@code audiomixer} + {@code openh264enc} +
+ * {@code avenc_aac}, tee'd to mp4mux / hlssink2 / flvmux + rtmpsink) and an FFmpeg command line
+ * ({@code xstack} + {@code amix} + libx264 {@code veryfast} + aac, {@code tee} muxer). Each runs
+ * alone; its process CPU is measured from {@code bench.warmupSeconds} to 2 s before the end.
+ * Roomcast runs without captions (the peers have none). {@code mvn -B -Pbench verify
+ * -Dit.test=PeerBench [-Dbench.seconds=60 -Dbench.warmupSeconds=20 -Dbench.motion=full]}.
+ */
+class PeerBench {
+    static final int PARTICIPANTS = 3;
+    static final int SECONDS = IngestBench.SECONDS;
+    static final int WARMUP = Integer.getInteger("bench.warmupSeconds", 10);
+
+    @TempDir
+    Path work;
+
+    record Result(String pipeline, double cores, long mp4Bytes, long rtmpPackets, double recordedSeconds) {
+    }
+
+    @Test
+    void roomcastAgainstGstreamerAndFfmpeg() throws Exception {
+        List<byte[]> video = IngestBench.capture(true, 0x5001);
+        List<byte[]> audio = IngestBench.capture(false, 0x5000);
+        List<List<byte[]>> tracks = new ArrayList<>();
+        List<Integer> rates = new ArrayList<>();
+        for (int p = 0; p < PARTICIPANTS; p++) {
+            tracks.add(IngestBench.withSsrc(audio, 0x6000 + 2L * p));
+            rates.add(48000);
+            tracks.add(IngestBench.withSsrc(video, 0x6001 + 2L * p));
+            rates.add(90000);
+        }
+        List<Result> results = new ArrayList<>();
+        results.add(roomcast(tracks, rates));
+        Result gst = gstreamer(tracks, rates);
+        if (gst != null) results.add(gst);
+        Result ffmpeg = ffmpeg(tracks, rates);
+        if (ffmpeg != null) results.add(ffmpeg);
+
+        JsonObject cores = new JsonObject();
+        for (Result r : results) cores.put(r.pipeline(), IngestBench.round(r.cores()));
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        for (Result r : results.subList(1, results.size())) ratios.put(r.pipeline(), IngestBench.round(results.get(0).cores() / r.cores()));
+        JsonObject out = new JsonObject().put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("motion", IngestBench.MOTION)
+                .put("participants", PARTICIPANTS).put("work", "2x2 grid 1280x720@25, 1.5 Mb/s H.264 + AAC, MP4 + HLS + RTMP")
+                .put("cores", cores)
+                .put("roomcastToPeer", new JsonObject(ratios));
+        System.out.println("PEER BENCH " + out.encodePrettily());
+        System.out.println("| pipeline | cores | Roomcast / it | MP4 | recorded | RTMP packets |");
+        System.out.println("| --- | --- | --- | --- | --- | --- |");
+        for (Result r : results) {
+            System.out.printf("| %s | %.3f | %.2f | %.1f MB | %.1f s | %d |%n", r.pipeline(), r.cores(), results.get(0).cores() / r.cores(),
+                    r.mp4Bytes() / 1e6, r.recordedSeconds(), r.rtmpPackets());
+        }
+        Files.createDirectories(Path.of("target/bench"));
+        Files.writeString(Path.of("target/bench/peers-" + IngestBench.MOTION + ".json"), out.encodePrettily());
+    }
+
+    /** CPU of {@code pid} over the measured window while the tracks are replayed to {@code ports}. */
+    private static double measure(long pid, List<Integer> ports, List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
+        long[] w = new long[4];
+        Thread sampler = new Thread(() -> {
+            try {
+                Thread.sleep(WARMUP * 1000L);
+                w[0] = IngestBench.cpuTicks(pid);
+                w[1] = System.nanoTime();
+                Thread.sleep((SECONDS - WARMUP - 2) * 1000L);
+                w[2] = IngestBench.cpuTicks(pid);
+                w[3] = System.nanoTime();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        sampler.start();
+        RtpCapture.replay(ports, tracks, rates);
+        sampler.join();
+        return (w[2] - w[0]) / 100.0 / ((w[3] - w[1]) / 1e9);
+    }
+
+    private Result roomcast(List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("ROOMCAST_HTTP_PORT", Integer.toString(JarProcess.freePort()));
+        env.put("ROOMCAST_S3_PORT", Integer.toString(JarProcess.freePort()));
+        int rtpPort = JarProcess.freePort();
+        env.put("ROOMCAST_RTP_PORT", Integer.toString(rtpPort));
+        env.put("ROOMCAST_DATA_DIR", work.resolve("roomcast").toString());
+        env.put("ROOMCAST_JWT_SECRET", IngestBench.SECRET);
+        int rtmpPort = JarProcess.freePort();
+        try (JarProcess node = JarProcess.start(work, env); RoomBench.Receiver rtmp = new RoomBench.Receiver(rtmpPort)) {
+            Api api = new Api(node.httpPort, TokenMinter.mint(IngestBench.SECRET, "bench", null, 3600));
+            String room = api.createRoom();
+            for (int p = 0; p < PARTICIPANTS; p++) {
+                api.join(room, "p" + p, "Participant " + p, Tracks.opus(0x6000 + 2L * p), Tracks.camera("vp8", 0x6001 + 2L * p));
+            }
+            JsonObject body = new JsonObject().put("roomId", room).put("preset", "grid-720p");
+            String rec = api.post("/v2/recordings/start", body).json().getString("id");
+            api.post("/v2/hls/start", body.copy());
+            api.post("/v2/livestreams/start", body.copy().put("outputs", new JsonArray()
+                    .add(new JsonObject().put("url", "rtmp://127.0.0.1:" + rtmpPort + "/live").put("streamKey", "bench"))));
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < tracks.size(); i++) ports.add(rtpPort);
+            double cores = measure(node.pid(), ports, tracks, rates);
+            api.post("/v2/livestreams/end", new JsonObject().put("roomId", room));
+            api.post("/v2/hls/end", new JsonObject().put("roomId", room));
+            api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+            JsonObject done = api.waitFor("/v2/recordings/" + rec, "status", "stopped", 60_000);
+            JsonObject file = done.getJsonObject("file");
+            return new Result("Roomcast jar (recording + HLS + RTMP)", cores, file.getLong("size"), rtmp.packets.get(),
+                    file.getJsonObject("meta").getDouble("duration"));
+        }
+    }
+
+    private static List<Integer> freePorts(int n) throws Exception {
+        List<Integer> ports = new ArrayList<>();
+        while (ports.size() < n) {
+            int p = JarProcess.freePort();
+            if (!ports.contains(p)) ports.add(p);
+        }
+        return ports;
+    }
+
+    /** The GStreamer pipeline; null when an element it needs is not installed. */
+    private Result gstreamer(List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("gst"));
+        List<Integer> ports = freePorts(tracks.size());
+        int rtmpPort = JarProcess.freePort();
+        StringBuilder p = new StringBuilder();
+        p.append("compositor name=mix background=black");
+        for (int i = 0; i < PARTICIPANTS; i++) {
+            p.append(" sink_").append(i).append("::xpos=").append(i % 2 * 640).append(" sink_").append(i).append("::ypos=").append(i / 2 * 360);
+        }
+        p.append(" ! video/x-raw,width=1280,height=720,framerate=25/1 ! videoconvert ! video/x-raw,format=I420")
+                .append(" ! openh264enc bitrate=1500000 gop-size=50 multi-thread=1 enable-frame-skip=false ! tee name=vt");
+        p.append(" audiomixer name=amix ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=96000")
+                .append(" ! tee name=at");
+        for (int i = 0; i < PARTICIPANTS; i++) {
+            p.append(" udpsrc port=").append(ports.get(2 * i))
+                    .append(" caps=application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=111")
+                    .append(" ! rtpjitterbuffer latency=100 ! rtpopusdepay ! opusdec ! audioconvert ! audioresample ! queue ! amix.");
+            p.append(" udpsrc port=").append(ports.get(2 * i + 1))
+                    .append(" caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=96")
+                    .append(" ! rtpjitterbuffer latency=100 ! rtpvp8depay ! vp8dec ! videoconvert ! queue ! mix.sink_").append(i);
+        }
+        p.append(" mp4mux name=mp4 ! filesink location=").append(dir.resolve("rec.mp4"));
+        p.append(" vt. ! queue ! h264parse ! mp4.video_0 at. ! queue ! aacparse ! mp4.audio_0");
+        p.append(" hlssink2 name=hls target-duration=2 location=").append(dir.resolve("seg%05d.ts"))
+                .append(" playlist-location=").append(dir.resolve("index.m3u8"));
+        p.append(" vt. ! queue ! h264parse ! hls.video at. ! queue ! aacparse ! hls.audio");
+        p.append(" flvmux name=flv streamable=true ! rtmpsink location=rtmp://127.0.0.1:").append(rtmpPort).append("/live/bench");
+        p.append(" vt. ! queue ! h264parse ! flv.video at. ! queue ! aacparse ! flv.audio");
+        List<String> cmd = new ArrayList<>(List.of("gst-launch-1.0", "-e", "-q"));
+        cmd.addAll(List.of(p.toString().split(" ")));
+        return peer("GStreamer compositor + openh264enc (system libopenh264)", cmd, dir, ports, rtmpPort, tracks, rates);
+    }
+
+    /** The FFmpeg command line; null when ffmpeg or libx264 is missing. */
+    private Result ffmpeg(List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("ffmpeg"));
+        List<Integer> ports = freePorts(tracks.size());
+        int rtmpPort = JarProcess.freePort();
+        List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-hide_banner", "-loglevel", "error", "-y"));
+        for (int i = 0; i < tracks.size(); i++) {
+            boolean isVideo = i % 2 == 1;
+            Path sdp = dir.resolve("in" + i + ".sdp");
+            Files.writeString(sdp, "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=bench\nc=IN IP4 127.0.0.1\nt=0 0\n"
+                    + (isVideo ? "m=video " + ports.get(i) + " RTP/AVP 96\na=rtpmap:96 VP8/90000\n"
+                    : "m=audio " + ports.get(i) + " RTP/AVP 111\na=rtpmap:111 opus/48000/2\n"));
+            cmd.addAll(List.of("-protocol_whitelist", "file,udp,rtp", "-reorder_queue_size", "100", "-i", sdp.toString()));
+        }
+        cmd.addAll(List.of("-filter_complex",
+                "[1:v][3:v][5:v]xstack=inputs=3:layout=0_0|640_0|0_360:fill=black,scale=1280:720,fps=25[v];"
+                        + "[0:a][2:a][4:a]amix=inputs=3[a]",
+                "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "1500k", "-g", "50",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", "-flags", "+global_header", "-f", "tee",
+                "[f=mp4]" + dir.resolve("rec.mp4") + "|[f=hls:hls_time=2]" + dir.resolve("index.m3u8")
+                        + "|[f=flv]rtmp\\://127.0.0.1\\:" + rtmpPort + "/live/bench"));
+        return peer("FFmpeg xstack + libx264 veryfast (tee)", cmd, dir, ports, rtmpPort, tracks, rates);
+    }
+
+    private Result peer(String name, List<String> cmd, Path dir, List<Integer> ports, int rtmpPort,
+                        List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
+        Path log = dir.resolve("log.txt");
+        try (RoomBench.Receiver rtmp = new RoomBench.Receiver(rtmpPort)) {
+            Thread.sleep(500);
+            Process proc;
+            try {
+                proc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            } catch (IOException e) {
+                System.out.println(name + ": not installed (" + e.getMessage() + ")");
+                return null;
+            }
+            Thread.sleep(1500);
+            if (!proc.isAlive()) {
+                System.out.println(name + ": did not start: " + Files.readString(log));
+                return null;
+            }
+            double cores = measure(proc.pid(), ports, tracks, rates);
+            // SIGINT, as Ctrl-C: gst-launch -e sends EOS and ffmpeg finishes, so both write their files' ends.
+            new ProcessBuilder("kill", "-INT", Long.toString(proc.pid())).start().waitFor();
+            if (!proc.waitFor(30, TimeUnit.SECONDS)) proc.destroyForcibly();
+            Path mp4 = dir.resolve("rec.mp4");
+            Media.Probe probe = Media.probe(mp4.toString());
+            assertEquals("h264", probe.videoCodec(), name + " wrote " + probe + "; log: " + Files.readString(log));
+            // FFmpeg analyzes its RTP inputs for a few seconds before it writes: its file starts later.
+            assertTrue(probe.seconds() > SECONDS - 10, name + " recorded " + probe);
+            return new Result(name, cores, Files.size(mp4), rtmp.packets.get(), probe.seconds());
+        }
+    }
+}
