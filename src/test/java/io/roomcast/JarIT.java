@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +32,7 @@ class JarIT {
     Path work;
 
     Map<String, String> env() throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("ROOMCAST_HTTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_S3_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_RTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_DATA_DIR", work.resolve("data").toString());
-        env.put("ROOMCAST_JWT_SECRET", "jar-test-secret-that-is-long-enough-for-hs256");
-        return env;
+        return JarProcess.env(work.resolve("data"), "jar-test-secret-that-is-long-enough-for-hs256");
     }
 
     String mint(Map<String, String> env, String... extra) throws Exception {

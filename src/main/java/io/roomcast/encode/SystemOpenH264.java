@@ -5,7 +5,6 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import org.bytedeco.javacpp.BytePointer;
 
-import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -22,7 +21,6 @@ import java.util.logging.Logger;
  */
 final class SystemOpenH264 implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SystemOpenH264.class.getName());
-    private static final List<String> NAMES = List.of("openh264", "libopenh264.so.8", "libopenh264.so.7", "libopenh264.so.6");
     // The encoder's function table (ISVCEncoderVtbl), in order.
     private static final int INITIALIZE_EXT = 1;
     private static final int GET_DEFAULT_PARAMS = 2;
@@ -49,8 +47,10 @@ final class SystemOpenH264 implements AutoCloseable {
     /** SLayerBSInfo is 56 bytes since OpenH264 added per-layer PSNR, 40 before. */
     private static final int[] LAYER_SIZES = {56, 40};
 
-    private static volatile NativeLibrary library;
-    private static volatile boolean looked;
+    /** The library, looked up once when first asked for. */
+    private static final class Library {
+        static final NativeLibrary INSTANCE = load();
+    }
 
     /** One encoded picture: Annex B bytes (without SPS/PPS, which are the extradata) and whether it is an IDR. */
     record Encoded(byte[] data, boolean keyframe) {
@@ -62,38 +62,29 @@ final class SystemOpenH264 implements AutoCloseable {
     private final BytePointer scratch = zeroed(16);
     private final Pointer pointerTo;
     private Pointer encoder;
-    private Pointer table;
+    /** The encoder's function table, looked up once: EncodeFrame runs for every picture. */
+    private final Function[] functions = new Function[SET_OPTION + 1];
     private final int width;
     private final int height;
     private final int fps;
     private int layerSize;
     private boolean closed;
 
-    /** The library, loaded once; null when this machine has none. */
+    /** The library; null when this machine has none. */
     static NativeLibrary library() {
-        if (!looked) {
-            synchronized (SystemOpenH264.class) {
-                if (!looked) {
-                    library = load();
-                    looked = true;
-                }
-            }
-        }
-        return library;
+        return Library.INSTANCE;
     }
 
+    /** {@code libopenh264.so}, or the newest versioned one (Debian ships only {@code libopenh264.so.7}). */
     private static NativeLibrary load() {
-        for (String name : NAMES) {
-            try {
-                NativeLibrary lib = NativeLibrary.getInstance(name);
-                lib.getFunction("WelsCreateSVCEncoder");
-                LOG.info(() -> "the system's OpenH264 (" + lib.getFile() + ") is available for H.264");
-                return lib;
-            } catch (UnsatisfiedLinkError e) {
-                // try the next name
-            }
+        try {
+            NativeLibrary lib = NativeLibrary.getInstance("openh264");
+            lib.getFunction("WelsCreateSVCEncoder");
+            LOG.info(() -> "the system's OpenH264 (" + lib.getFile() + ") is available for H.264");
+            return lib;
+        } catch (UnsatisfiedLinkError e) {
+            return null;
         }
-        return null;
     }
 
     static boolean available() {
@@ -118,7 +109,8 @@ final class SystemOpenH264 implements AutoCloseable {
         } finally {
             holder.close();
         }
-        table = encoder.getPointer(0);
+        Pointer table = encoder.getPointer(0);
+        for (int slot = 0; slot < functions.length; slot++) functions[slot] = Function.getFunction(table.getPointer(slot * 8L));
         pointerTo = new Pointer(scratch.address());
         try {
             setInt(OPTION_TRACE_LEVEL, 1); // errors only
@@ -167,7 +159,7 @@ final class SystemOpenH264 implements AutoCloseable {
         Object[] all = new Object[args.length + 1];
         all[0] = encoder;
         System.arraycopy(args, 0, all, 1, args.length);
-        return Function.getFunction(table.getPointer(slot * 8L)).invokeInt(all);
+        return functions[slot].invokeInt(all);
     }
 
     private void setInt(int option, int value) {

@@ -16,8 +16,6 @@ public final class Refusal extends RuntimeException {
         CONFLICT,
         /** A configured bound would be exceeded (rooms, participants, outputs). */
         LIMIT,
-        /** This node cannot take it now (over its load ceiling); later or elsewhere it may. */
-        UNAVAILABLE,
         /** Roomcast itself failed (a local folder, a model); logged, not the caller's fault. */
         INTERNAL
     }

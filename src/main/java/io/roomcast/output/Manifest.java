@@ -12,9 +12,4 @@ public record Manifest(String id, String roomId, String sessionId, OutputStatus 
         return new Manifest(json.getString("id"), json.getString("roomId"), json.getString("sessionId"),
                 OutputStatus.of(json.getString("status")), json.getString("createdAt", ""), json);
     }
-
-    /** A copy with other fields set (status, reason, file...). */
-    public Manifest with(JsonObject changes) {
-        return of(json.copy().mergeIn(changes));
-    }
 }

@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  * failing output never holds up the encoder or another output. Subclasses own their muxers and
  * close them on that thread.
  */
-public abstract class Output implements EncodeGroup.Sink, Composed {
+public abstract class Output implements Composed {
     private static final Logger LOG = Logger.getLogger(Output.class.getName());
     /** About 40 s of packets at 25 fps + AAC: room for a slow disk or a reconnect, bounded. */
     private static final int QUEUE = 3000;

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -96,12 +95,7 @@ class IngestBench {
             tracks.add(withSsrc(video, 0x6001 + 2 * p));
             rates.add(90000);
         }
-        Map<String, String> env = new HashMap<>();
-        env.put("ROOMCAST_HTTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_S3_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_RTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_DATA_DIR", work.resolve("data").toString());
-        env.put("ROOMCAST_JWT_SECRET", SECRET);
+        Map<String, String> env = JarProcess.env(work.resolve("data"), SECRET);
         env.put("ROOMCAST_DECODE_VIDEO", "always"); // ingest plus decode, with no output running
         try (JarProcess node = JarProcess.start(work, env)) {
             long pid = node.pid();

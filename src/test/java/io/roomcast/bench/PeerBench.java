@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,13 +105,8 @@ class PeerBench {
     }
 
     private Result roomcast(List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("ROOMCAST_HTTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_S3_PORT", Integer.toString(JarProcess.freePort()));
-        int rtpPort = JarProcess.freePort();
-        env.put("ROOMCAST_RTP_PORT", Integer.toString(rtpPort));
-        env.put("ROOMCAST_DATA_DIR", work.resolve("roomcast").toString());
-        env.put("ROOMCAST_JWT_SECRET", IngestBench.SECRET);
+        Map<String, String> env = JarProcess.env(work.resolve("roomcast"), IngestBench.SECRET);
+        int rtpPort = Integer.parseInt(env.get("ROOMCAST_RTP_PORT"));
         int rtmpPort = JarProcess.freePort();
         try (JarProcess node = JarProcess.start(work, env); RoomBench.Receiver rtmp = new RoomBench.Receiver(rtmpPort)) {
             Api api = new Api(node.httpPort, TokenMinter.mint(IngestBench.SECRET, "bench", null, 3600));

@@ -83,12 +83,7 @@ class RoomBench {
         List<byte[]> video = IngestBench.capture(true, 0x5001);
         List<List<byte[]>> tracks = new ArrayList<>();
         List<Integer> rates = new ArrayList<>();
-        Map<String, String> env = new HashMap<>();
-        env.put("ROOMCAST_HTTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_S3_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_RTP_PORT", Integer.toString(JarProcess.freePort()));
-        env.put("ROOMCAST_DATA_DIR", work.resolve("data").toString());
-        env.put("ROOMCAST_JWT_SECRET", IngestBench.SECRET);
+        Map<String, String> env = JarProcess.env(work.resolve("data"), IngestBench.SECRET);
         env.put("ROOMCAST_MODELS_DIR", Path.of("models").toAbsolutePath().toString());
         if (!VIDEO_ENCODER.isEmpty()) env.put("ROOMCAST_VIDEO_ENCODER", VIDEO_ENCODER); // e.g. libopenh264: the bundled one
         List<Receiver> receivers = new ArrayList<>();

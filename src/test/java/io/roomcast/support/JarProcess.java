@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,20 @@ public final class JarProcess implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /**
+     * The environment of a node on free ports (HTTP, embedded S3, RTP) with its own data dir and JWT
+     * secret; mutable, for a caller's additions.
+     */
+    public static Map<String, String> env(Path dataDir, String jwtSecret) throws IOException {
+        Map<String, String> env = new HashMap<>();
+        env.put("ROOMCAST_HTTP_PORT", Integer.toString(freePort()));
+        env.put("ROOMCAST_S3_PORT", Integer.toString(freePort()));
+        env.put("ROOMCAST_RTP_PORT", Integer.toString(freePort()));
+        env.put("ROOMCAST_DATA_DIR", dataDir.toString());
+        env.put("ROOMCAST_JWT_SECRET", jwtSecret);
+        return env;
     }
 
     /** Runs {@code java -jar roomcast.jar args...} with {@code env} added, from {@code workDir}. */
