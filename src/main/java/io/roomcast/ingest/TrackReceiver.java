@@ -152,7 +152,9 @@ final class TrackReceiver implements JitterBuffer.Output {
     }
 
     void senderReport(long rtpTimestamp, long unixMicros) {
-        if (!closed) clock.senderReport(rtpTimestamp, unixMicros);
+        if (closed) return;
+        clock.senderReport(rtpTimestamp, unixMicros);
+        stats.senderReportsIgnored.set(clock.reportsIgnored());
     }
 
     @Override
@@ -197,6 +199,7 @@ final class TrackReceiver implements JitterBuffer.Output {
         }
         if (decoder == null) decoder = new Decoder(binding.track().codec());
         long micros = clock.sessionMicros(f.rtpTimestamp(), currentArrivalUnixMicros);
+        stats.clockReanchors.set(clock.reanchors());
         if (!video) for (MediaSink s : sinks) s.encodedAudio(binding, micros, f.data());
         int r = decoder.decode(f.data(), frame -> {
             stats.framesDecoded.incrementAndGet();

@@ -30,6 +30,10 @@ public final class TrackStats {
     public final AtomicLong sourceChanges = new AtomicLong();
     /** Sequence/timestamp restarts on the same source (a re-created forwarder). */
     public final AtomicLong restarts = new AtomicLong();
+    /** Times the track's timeline was anchored again on arrival (see {@link TrackClock}). */
+    public final AtomicLong clockReanchors = new AtomicLong();
+    /** Sender reports not believed: their clock disagreed with arrival by more than a second. */
+    public final AtomicLong senderReportsIgnored = new AtomicLong();
     /** Whether the sender answers keyframe requests, as measured (video only). */
     public volatile KeyframeResponse keyframeResponse = KeyframeResponse.UNKNOWN;
     private final int clockRate;
@@ -84,6 +88,8 @@ public final class TrackStats {
                 .put("wrongSource", wrongSource.get())
                 .put("sourceChanges", sourceChanges.get())
                 .put("restarts", restarts.get())
+                .put("clockReanchors", clockReanchors.get())
+                .put("senderReportsIgnored", senderReportsIgnored.get())
                 .put("lastPacketAt", last == 0 ? null : Instant.ofEpochMilli(last).toString());
     }
 }

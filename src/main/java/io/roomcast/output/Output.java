@@ -8,6 +8,7 @@ import io.roomcast.encode.Packet;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -48,6 +49,7 @@ public abstract class Output implements Composed {
     private final String createdAt = Instant.now().toString();
     private volatile String startedAt;
     private volatile String endedAt;
+    private volatile long sessionStartUnixMicros;
     protected EncodeGroup group;
     protected Muxer.Streams streams;
     private volatile boolean ending;
@@ -98,6 +100,22 @@ public abstract class Output implements Composed {
 
     public final String endedAt() {
         return endedAt;
+    }
+
+    /** Set by {@link Outputs#launch} before the output joins its encoder. */
+    final void placedInSession(long sessionStartUnixMicros) {
+        this.sessionStartUnixMicros = sessionStartUnixMicros;
+    }
+
+    /** The wall-clock instant a point of the session's media timeline shows. */
+    protected final Instant sessionInstant(long sessionMicros) {
+        return Instant.EPOCH.plus(sessionStartUnixMicros + sessionMicros, ChronoUnit.MICROS);
+    }
+
+    /** Started, with {@code start} the instant the output's first picture shows rather than when it was written. */
+    protected final void setStarted(Instant firstFrameShows) {
+        if (startedAt == null) startedAt = firstFrameShows.toString();
+        setStatus(OutputStatus.STARTED, null);
     }
 
     /** Packets this output's queue had no room for. */

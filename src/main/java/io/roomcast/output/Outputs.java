@@ -142,6 +142,7 @@ public final class Outputs {
     public void launch(Output o, Session s, boolean startTimeout) {
         live.put(o.id(), o);
         long startUnixMicros = Instant.parse(s.start()).toEpochMilli() * 1000;
+        o.placedInSession(startUnixMicros);
         if (!ingest.runOnMediaThread(o.roomId(), o.sessionId(), () -> composition.attach(o, startUnixMicros))) {
             live.remove(o.id());
             o.fail("the session ended before the output could start");

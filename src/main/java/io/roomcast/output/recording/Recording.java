@@ -114,7 +114,9 @@ final class Recording extends Output {
             muxer = new Muxer("mp4", local.toString(), streams, opts, p.micros());
             fileStartSessionMicros = group.startMicros + p.micros();
             lastCutMicros = p.micros();
-            setStatus(OutputStatus.STARTED, null);
+            // 'start' is where the file's time 0 is on the wall clock, so that a moment of the call
+            // (a pin, a chat message) can be found in the file; the first packet is written later.
+            setStarted(sessionInstant(fileStartSessionMicros));
         }
         lastPacketMicros = p.micros();
         if (spillFull(p)) return;

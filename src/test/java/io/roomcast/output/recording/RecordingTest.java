@@ -176,6 +176,34 @@ class RecordingTest {
     }
 
     /**
+     * A camera on a machine whose clock is 5 s slow (its RTCP sender reports say so): the reports are
+     * not believed, the pictures are placed by arrival and fill the spotlight instead of a placeholder.
+     */
+    @Test
+    void aCameraWhoseClockIsOffStillShows() throws Exception {
+        String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+        Participants.join(api, room, "skew", 97, 98, "vp8");
+        long slowClock = System.currentTimeMillis() * 1000 - 5_000_000;
+        try (RtpSender v = RtpSender.video(node.rtpPort(), 98, 96, "vp8", 640, 360, slowClock).talkingHead()) {
+            v.startTestSignal(8);
+            String id = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "spotlight-720p")
+                    .put("config", new JsonObject().put("quality", "low"))).json().getString("id");
+            api.waitFor("/v2/recordings/" + id, "status", "started", 10_000);
+            Thread.sleep(4000);
+            JsonObject track = api.get("/v2/rooms/" + room + "/participants/skew/stats").json()
+                    .getJsonArray("tracks").getJsonObject(1);
+            // Its first report may come before its first packet (FFmpeg's does): that packet then re-anchors.
+            assertTrue(track.getLong("senderReportsIgnored") + track.getLong("clockReanchors") >= 1,
+                    "the slow clock's reports are not believed: " + track);
+            api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
+            JsonObject done = api.waitFor("/v2/recordings/" + id, "status", "stopped", 30_000);
+            Path mp4 = Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("skew.mp4"));
+            double luma = cornerLuma(mp4, 1.5);
+            assertTrue(luma > 50, "the camera fills the spotlight, not the placeholder: " + luma);
+        }
+    }
+
+    /**
      * Both H.264 paths make the same kind of file with the camera in it: FFmpeg's OpenH264 (every
      * machine has it) and the machine's own libopenh264 (the default where one is installed).
      */
