@@ -3,6 +3,7 @@ package io.roomcast;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.roomcast.cluster.Cluster;
 import io.roomcast.config.Config;
+import io.roomcast.encode.EncodeGroup;
 import io.roomcast.encode.Presets;
 import io.roomcast.events.Events;
 import io.roomcast.events.Webhooks;
@@ -89,14 +90,14 @@ final class NodeSettings {
     }
 
     /**
-     * {@code auto}: x264 when this build has it (the gpl profile), else the OpenH264 inside JavaCV's
-     * FFmpeg, which every machine has. The machine's own libopenh264 ({@code openh264-system},
-     * about 3x cheaper, docs/benchmarks.md) is opt-in until a layout-switch recording test that
-     * fails about 1 run in 4 with it is understood.
+     * {@code auto}: x264 when this build has it (the gpl profile); else the machine's own
+     * libopenh264 when one is installed (several times faster than the OpenH264 inside JavaCV's
+     * FFmpeg, docs/benchmarks.md); else that bundled one, which every machine has.
      */
     static String videoEncoder(String configured) {
         if (!configured.equals("auto")) return configured;
         var x264 = avcodec.avcodec_find_encoder_by_name("libx264");
-        return x264 != null && !x264.isNull() ? "libx264" : "libopenh264";
+        if (x264 != null && !x264.isNull()) return "libx264";
+        return EncodeGroup.systemOpenH264Available() ? EncodeGroup.SYSTEM_OPENH264 : "libopenh264";
     }
 }

@@ -107,8 +107,6 @@ class PeerBench {
     private Result roomcast(List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
         Map<String, String> env = JarProcess.env(work.resolve("roomcast"), IngestBench.SECRET);
         int rtpPort = Integer.parseInt(env.get("ROOMCAST_RTP_PORT"));
-        // The machine's OpenH264, as the GStreamer peer uses (opt-in for nodes; see benchmarks.md).
-        env.put("ROOMCAST_VIDEO_ENCODER", System.getProperty("bench.videoEncoder", "openh264-system"));
         int rtmpPort = JarProcess.freePort();
         try (JarProcess node = JarProcess.start(work, env); RoomBench.Receiver rtmp = new RoomBench.Receiver(rtmpPort)) {
             Api api = new Api(node.httpPort, TokenMinter.mint(IngestBench.SECRET, "bench", null, 3600));
