@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class GoldenJsonTest {
     private static final Path FIXTURES = Path.of("src/test/resources/golden/store-v1");
     private static final List<String> HOOKS = List.of("session-started", "participant-joined", "recording-starting",
-            "recording-started", "recording-stopping", "recording-stopped", "hls-started", "hls-playable", "hls-stopped",
+            "recording-started", "recording-stopping", "recording-stopped", "hls-starting", "hls-started", "hls-playable",
+            "hls-stopping", "hls-stopped", "livestream-stopping",
             "livestream-starting", "livestream-started", "livestream-stopped", "transcription-started",
             "transcription-stopped", "participant-left", "session-ended");
 

@@ -50,11 +50,12 @@ final class Auth {
             // HLS files also take ?token= (playlists pass it on to the segments).
             header = "Bearer " + queryToken;
         }
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+        if (header == null || header.isBlank() || header.trim().equalsIgnoreCase("Bearer")) {
             ctx.fail(new ApiException(401, "unauthorized", "an Authorization: Bearer <JWT> header is required"));
             return;
         }
-        String token = header.substring(7).trim();
+        // VideoSDK's clients send the bare token, without "Bearer ".
+        String token = (header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7) : header).trim();
         jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.fine(() -> "token refused: " + ar.cause().getMessage());
@@ -72,7 +73,7 @@ final class Auth {
                 return;
             }
             Object roomId = user.principal().getValue("roomId");
-            if (roomId != null) ctx.put(ROOM_LIMIT, String.valueOf(roomId));
+            if (roomId != null) ctx.put(ROOM_LIMIT, rooms.canonicalId(String.valueOf(roomId)));
             Object hls = user.principal().getValue("hls");
             if (hls != null && !(ctx.request().method() == HttpMethod.GET
                     && ctx.request().path().startsWith("/v2/hls/" + hls + "/"))) {
@@ -103,8 +104,8 @@ final class Auth {
     }
 
     /** The {@code :roomId} of the path, if the token may touch it. */
-    static String pathRoomId(RoutingContext ctx) {
-        String roomId = Requests.checkId("roomId", ctx.pathParam("roomId"));
+    String pathRoomId(RoutingContext ctx) {
+        String roomId = rooms.canonicalId(Requests.checkId("roomId", ctx.pathParam("roomId")));
         checkRoomAccess(ctx, roomId);
         return roomId;
     }
@@ -113,7 +114,7 @@ final class Auth {
     String roomFilter(RoutingContext ctx) {
         String roomId = ctx.request().getParam("roomId");
         if (roomId != null) {
-            Requests.checkId("roomId", roomId);
+            roomId = rooms.canonicalId(Requests.checkId("roomId", roomId));
             checkRoomAccess(ctx, roomId);
             rooms.room(roomId);
         } else {

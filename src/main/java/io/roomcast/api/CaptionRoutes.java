@@ -50,7 +50,7 @@ final class CaptionRoutes extends Routes {
 
     /** JSON list of final captions, or Server-Sent Events of every caption with Accept: text/event-stream. */
     private void captions(RoutingContext ctx) {
-        String roomId = Auth.pathRoomId(ctx);
+        String roomId = auth.pathRoomId(ctx);
         long since = sinceParam(ctx);
         String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
         boolean stream = accept != null && accept.contains("text/event-stream");
@@ -92,7 +92,7 @@ final class CaptionRoutes extends Routes {
     }
 
     private void webSocket(RoutingContext ctx) {
-        String roomId = Auth.pathRoomId(ctx);
+        String roomId = auth.pathRoomId(ctx);
         if (cluster == null || rooms.isLocal(roomId)) rooms.room(roomId); // elsewhere in a cluster: fed by the event bus
         ctx.request().toWebSocket().onSuccess(ws -> {
             var consumer = vertx.eventBus().<JsonObject>consumer(TranscriptionService.ADDRESS + "." + roomId,

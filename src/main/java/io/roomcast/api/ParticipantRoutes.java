@@ -33,7 +33,7 @@ final class ParticipantRoutes extends Routes {
     }
 
     private Future<JsonObject> join(RoutingContext ctx) {
-        String roomId = Auth.pathRoomId(ctx);
+        String roomId = auth.pathRoomId(ctx);
         rooms.room(roomId);
         JsonObject body = requests.body(ctx);
         String participantId = requests.requireId(body, "participantId");
@@ -77,7 +77,7 @@ final class ParticipantRoutes extends Routes {
     }
 
     private Future<JsonObject> stats(RoutingContext ctx) {
-        String roomId = Auth.pathRoomId(ctx);
+        String roomId = auth.pathRoomId(ctx);
         rooms.room(roomId);
         String participantId = Requests.checkId("participantId", ctx.pathParam("participantId"));
         JsonObject stats = backend.ingest().participantStats(roomId, participantId);
@@ -89,7 +89,7 @@ final class ParticipantRoutes extends Routes {
     }
 
     private Future<JsonObject> leave(RoutingContext ctx) {
-        String roomId = Auth.pathRoomId(ctx);
+        String roomId = auth.pathRoomId(ctx);
         String participantId = Requests.checkId("participantId", ctx.pathParam("participantId"));
         return rooms.leave(roomId, participantId).map(s -> new JsonObject()
                 .put("sessionId", s.sessionId()).put("participantId", participantId).put("status", "left"));

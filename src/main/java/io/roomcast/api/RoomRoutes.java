@@ -24,10 +24,14 @@ final class RoomRoutes extends Routes {
     @Override
     void mount(Router r) {
         r.post("/v2/rooms").handler(api(this::createRoom));
+        r.post("/v2/rooms/deactivate").handler(api(this::deactivate));
+        r.get("/v2/rooms/validate/:roomId").handler(api(this::getRoom));
         r.get("/v2/rooms").handler(api(this::listRooms));
         r.get("/v2/rooms/:roomId").handler(api(this::getRoom));
         r.get("/v2/sessions").handler(api(this::listSessions));
         r.get("/v2/sessions/:sessionId").handler(api(this::getSession));
+        r.get("/v2/sessions/:sessionId/participants").handler(api(ctx -> participants(ctx, false)));
+        r.get("/v2/sessions/:sessionId/participants/active").handler(api(ctx -> participants(ctx, true)));
         r.post("/v2/sessions/end").handler(api(this::endSession));
         r.post("/v2/rooms/:roomId/layout").handler(api(this::layout));
     }
@@ -40,15 +44,17 @@ final class RoomRoutes extends Routes {
         String url = null;
         List<String> events = null;
         if (webhook != null) {
-            url = Requests.field("webhook.", () -> requests.requireString(webhook, "url"));
-            backend.webhooks().validateUrl("webhook.url", url);
+            // VideoSDK names the URL endPoint; either is taken.
+            String key = webhook.containsKey("url") || !webhook.containsKey("endPoint") ? "url" : "endPoint";
+            url = Requests.field("webhook.", () -> requests.requireString(webhook, key));
+            backend.webhooks().validateUrl("webhook." + key, url);
             Object ev = webhook.getValue("events");
             if (ev != null) {
                 if (!(ev instanceof JsonArray arr)) throw ApiException.badRequest("webhook.events must be an array");
                 events = new ArrayList<>();
                 for (Object o : arr) {
-                    if (!(o instanceof String s) || !EventTypes.ALL.contains(s)) {
-                        throw ApiException.badRequest("webhook.events has an unknown event type: " + o);
+                    if (!(o instanceof String s) || EventTypes.ALL.stream().noneMatch(t -> Room.matches(s, t))) {
+                        throw ApiException.badRequest("webhook.events has an unknown event type or a pattern that matches none: " + o);
                     }
                     events.add(s);
                 }
@@ -62,6 +68,18 @@ final class RoomRoutes extends Routes {
         }, false));
     }
 
+    private Future<JsonObject> deactivate(RoutingContext ctx) {
+        String roomId = bodyRoomId(ctx, requests.body(ctx));
+        return rooms.deactivate(roomId).map(Room::toJson);
+    }
+
+    private Future<JsonObject> participants(RoutingContext ctx, boolean activeOnly) {
+        Requests.Page page = requests.page(ctx);
+        Session s = rooms.session(Requests.checkId("sessionId", ctx.pathParam("sessionId")));
+        Auth.checkRoomAccess(ctx, s.roomId());
+        return Future.succeededFuture(page.of(rooms.participantsJson(s, activeOnly), j -> j));
+    }
+
     private Future<JsonObject> listRooms(RoutingContext ctx) {
         Requests.Page page = requests.page(ctx);
         String limit = Auth.roomLimit(ctx);
@@ -71,7 +89,7 @@ final class RoomRoutes extends Routes {
     }
 
     private Future<JsonObject> getRoom(RoutingContext ctx) {
-        return Future.succeededFuture(rooms.room(Auth.pathRoomId(ctx)).toJson());
+        return Future.succeededFuture(rooms.room(auth.pathRoomId(ctx)).toJson());
     }
 
     private Future<JsonObject> listSessions(RoutingContext ctx) {
@@ -92,7 +110,7 @@ final class RoomRoutes extends Routes {
     }
 
     private Future<JsonObject> layout(RoutingContext ctx) {
-        String roomId = Auth.pathRoomId(ctx);
+        String roomId = auth.pathRoomId(ctx);
         JsonObject body = requests.body(ctx);
         String pin = requests.optId(body, "pin");
         String speaker = requests.optId(body, "activeSpeaker");

@@ -47,7 +47,7 @@ abstract class Routes {
 
     /** The {@code roomId} of a body, if the token may touch that room. */
     protected String bodyRoomId(RoutingContext ctx, JsonObject body) {
-        String roomId = requests.requireId(body, "roomId");
+        String roomId = rooms.canonicalId(requests.requireId(body, "roomId"));
         Auth.checkRoomAccess(ctx, roomId);
         return roomId;
     }

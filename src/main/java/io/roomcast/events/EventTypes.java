@@ -11,7 +11,7 @@ public final class EventTypes {
             "recording-starting", "recording-started", "recording-stopping", "recording-stopped", "recording-failed",
             "recording-spill-limit-reached", "recording-spill-recovered",
             "livestream-starting", "livestream-started", "livestream-stopping", "livestream-stopped", "livestream-failed",
-            "hls-started", "hls-playable", "hls-stopped", "hls-failed",
+            "hls-starting", "hls-started", "hls-playable", "hls-stopping", "hls-stopped", "hls-failed",
             "transcription-started", "transcription-stopped",
             "post-transcription-completed", "post-transcription-failed");
 

@@ -27,7 +27,8 @@ public final class Events {
     }
 
     /** Announces an event; {@code requestUrl} is a per-request webhook (may be null). */
-    public void emit(Room room, String webhookType, JsonObject data, String requestUrl) {
+    public void emit(Room room, String webhookType, JsonObject roomcastData, String requestUrl) {
+        JsonObject data = VideoSdkFields.added(roomcastData);
         JsonObject event = new JsonObject().put("webhookType", webhookType).put("data", data)
                 .put("at", Instant.now().toString());
         vertx.eventBus().publish(ADDRESS, event);

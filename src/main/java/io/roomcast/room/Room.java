@@ -1,22 +1,36 @@
 package io.roomcast.room;
 
-import java.util.Set;
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
+import java.util.Set;
 
-/** A long-lived virtual place; sessions happen in it. Immutable. */
-public record Room(String roomId, String customRoomId, String createdAt, String webhookUrl, List<String> webhookEvents) {
+/**
+ * A long-lived virtual place; sessions happen in it. Immutable. A deactivated ({@code disabled})
+ * room refuses joins. The webhook's events are types or patterns ({@code "*"}, {@code "recording-*"}).
+ */
+public record Room(String roomId, String customRoomId, String createdAt, String webhookUrl, List<String> webhookEvents,
+                   boolean disabled) {
 
+    public Room(String roomId, String customRoomId, String createdAt, String webhookUrl, List<String> webhookEvents) {
+        this(roomId, customRoomId, createdAt, webhookUrl, webhookEvents, false);
+    }
+
+    public Room deactivated() {
+        return new Room(roomId, customRoomId, createdAt, webhookUrl, webhookEvents, true);
+    }
+
+    /** Roomcast's fields, and VideoSDK's names for the same things ({@code id}, {@code webhook.endPoint}). */
     public JsonObject toJson() {
         JsonObject json = new JsonObject()
                 .put("roomId", roomId)
+                .put("id", roomId)
                 .put("customRoomId", customRoomId)
-                .put("createdAt", createdAt);
+                .put("createdAt", createdAt)
+                .put("disabled", disabled);
         if (webhookUrl != null) {
-            JsonObject webhook = new JsonObject().put("url", webhookUrl);
+            JsonObject webhook = new JsonObject().put("url", webhookUrl).put("endPoint", webhookUrl);
             if (webhookEvents != null) webhook.put("events", new JsonArray(webhookEvents));
             json.put("webhook", webhook);
         }
@@ -30,16 +44,24 @@ public record Room(String roomId, String customRoomId, String createdAt, String 
             events = webhook.getJsonArray("events").stream().map(String::valueOf).toList();
         }
         return new Room(json.getString("roomId"), json.getString("customRoomId"), json.getString("createdAt"),
-                webhook == null ? null : webhook.getString("url"), events);
+                webhook == null ? null : webhook.getString("url"), events, json.getBoolean("disabled", false));
     }
 
     /** Events sent to a webhook only when it names them: frequent, and of use to few (an SFU's keyframe hook). */
     public static final Set<String> OPT_IN_EVENTS = Set.of("keyframe-needed");
 
-    /** Whether the room's webhook wants events of this type. */
+    /** Whether the room's webhook wants events of this type; a pattern never takes in an opt-in event. */
     public boolean wants(String webhookType) {
         if (webhookUrl == null) return false;
         if (webhookEvents == null) return !OPT_IN_EVENTS.contains(webhookType);
-        return webhookEvents.contains(webhookType);
+        if (webhookEvents.contains(webhookType)) return true;
+        if (OPT_IN_EVENTS.contains(webhookType)) return false;
+        return webhookEvents.stream().anyMatch(p -> matches(p, webhookType));
+    }
+
+    /** {@code "*"} matches every type, {@code "recording-*"} every type that starts with {@code recording-}. */
+    public static boolean matches(String pattern, String webhookType) {
+        if (!pattern.endsWith("*")) return pattern.equals(webhookType);
+        return webhookType.startsWith(pattern.substring(0, pattern.length() - 1));
     }
 }

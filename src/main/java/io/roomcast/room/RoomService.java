@@ -200,9 +200,12 @@ public final class RoomService {
 
     // ---- rooms ----
 
+    /** A new room, or the existing one of this {@code customRoomId} (creation is idempotent on it, as in VideoSDK). */
     public Future<Room> createRoom(String customRoomId, String webhookUrl, List<String> webhookEvents) {
         Room room;
         synchronized (this) {
+            Room existing = customRoomId == null ? null : byCustomId(customRoomId);
+            if (existing != null) return Future.succeededFuture(existing);
             if (rooms.size() >= maxRooms) {
                 throw Refusal.limit("limit_exceeded", "this server holds its maximum of " + maxRooms + " rooms");
             }
@@ -214,6 +217,28 @@ public final class RoomService {
             rooms.put(id, room);
         }
         return persister.write(ROOMS_PREFIX + room.roomId() + ".json", manifest(room)).map(room);
+    }
+
+    private Room byCustomId(String customRoomId) {
+        for (Room r : rooms.values()) if (customRoomId.equals(r.customRoomId())) return r;
+        return null;
+    }
+
+    /** The room id of a room named by its id or its customRoomId (unknown names come back as given). */
+    public String canonicalId(String idOrCustom) {
+        if (idOrCustom == null || rooms.containsKey(idOrCustom)) return idOrCustom;
+        Room r = byCustomId(idOrCustom);
+        return r == null ? idOrCustom : r.roomId();
+    }
+
+    /** Deactivates the room for good: it refuses joins from now on; an ongoing session goes on until it ends. */
+    public Future<Room> deactivate(String roomId) {
+        Room room;
+        synchronized (this) {
+            room = room(roomId).deactivated();
+            rooms.put(roomId, room);
+        }
+        return persister.write(ROOMS_PREFIX + roomId + ".json", manifest(room)).map(room);
     }
 
     public Room room(String roomId) {
@@ -237,8 +262,16 @@ public final class RoomService {
     }
 
     /** JSON of a session, taken under the lock so it is consistent. */
+    /** A session as the API gives it: with VideoSDK's {@code id} beside {@code sessionId}. */
     public synchronized JsonObject sessionJson(Session s) {
-        return s.toJson();
+        return s.toJson().put("id", s.sessionId);
+    }
+
+    /** The session's participants, in join order; only those present now when {@code activeOnly}. */
+    public synchronized List<JsonObject> participantsJson(Session s, boolean activeOnly) {
+        List<JsonObject> list = new ArrayList<>();
+        for (Participant p : s.participants.values()) if (!activeOnly || p.present()) list.add(p.toJson());
+        return list;
     }
 
     /** Sessions of one room (or all when roomId is null), oldest first. */
@@ -281,6 +314,7 @@ public final class RoomService {
      */
     public Future<JoinResult> join(String roomId, String participantId, String name, List<Track> tracks) {
         Room room = room(roomId);
+        if (room.disabled()) throw Refusal.conflict("room_deactivated", "room '" + roomId + "' was deactivated and takes no joins");
         Session session;
         Participant participant;
         boolean started = false;

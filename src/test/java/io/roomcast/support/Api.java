@@ -25,18 +25,29 @@ public final class Api {
 
     private final String base;
     private final String token;
+    private final boolean bare;
 
     public Api(int port, String token) {
         this("http://127.0.0.1:" + port, token);
     }
 
     public Api(String base, String token) {
+        this(base, token, false);
+    }
+
+    private Api(String base, String token, boolean bare) {
         this.base = base;
         this.token = token;
+        this.bare = bare;
     }
 
     public Api as(String otherToken) {
-        return new Api(base, otherToken);
+        return new Api(base, otherToken, bare);
+    }
+
+    /** The same client sending its token as VideoSDK's clients do: the bare JWT, without "Bearer ". */
+    public Api bareToken() {
+        return new Api(base, token, true);
     }
 
     public Response get(String path) {
@@ -112,7 +123,7 @@ public final class Api {
     public Response send(String method, String path, String body, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (token != null) b.header("Authorization", "Bearer " + token);
+        if (token != null) b.header("Authorization", bare ? token : "Bearer " + token);
         if (contentType != null) b.header("Content-Type", contentType);
         try {
             HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());

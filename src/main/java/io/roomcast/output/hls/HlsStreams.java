@@ -73,6 +73,7 @@ public final class HlsStreams implements Output.Listener {
         }
         holder[0] = h;
         manifests.put(h.toJson());
+        emit(h, "hls-starting");
         outputs.launch(h, s, true);
         return api(h.toJson());
     }
@@ -82,7 +83,9 @@ public final class HlsStreams implements Output.Listener {
         HlsStream h = outputs.find(HlsStream.class, roomId, o -> !o.ending());
         if (h == null) throw Refusal.conflict("not_streaming", "room " + roomId + " has no running HLS stream");
         outputs.stop(h);
-        return api(h.toJson().put("status", OutputStatus.STOPPING.wire()));
+        JsonObject stopping = api(h.toJson().put("status", OutputStatus.STOPPING.wire()));
+        outputs.emit(h.roomId(), h.webhookUrl, "hls-stopping", stopping);
+        return stopping;
     }
 
     public List<JsonObject> list(String roomId) {

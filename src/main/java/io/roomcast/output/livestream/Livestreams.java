@@ -75,7 +75,10 @@ public final class Livestreams implements Output.Listener {
                     any = true;
                 }
             }
-            if (any) ended.add(api(ls.toJson()).put("status", OutputStatus.STOPPING.wire()));
+            if (!any) continue;
+            JsonObject stopping = api(ls.toJson()).put("status", OutputStatus.STOPPING.wire());
+            outputs.emit(roomId, ls.webhookUrl, "livestream-stopping", stopping);
+            ended.add(stopping);
         }
         if (ended.isEmpty()) throw Refusal.conflict("not_streaming", "room " + roomId + " has no running livestream");
         return ended.get(0);

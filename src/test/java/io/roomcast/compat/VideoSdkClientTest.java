@@ -1,0 +1,123 @@
+package io.roomcast.compat;
+
+import io.roomcast.Roomcast;
+import io.roomcast.support.Api;
+import io.roomcast.support.Media;
+import io.roomcast.support.NodeExtension;
+import io.roomcast.support.Participants;
+import io.roomcast.support.RtpSender;
+import io.roomcast.support.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A client written from VideoSDK's REST reference alone: the bare token in Authorization, rooms
+ * with {@code customRoomId} and {@code webhook: {endPoint, events}}, sessions read by {@code id},
+ * their participants, deactivation, and webhook handlers that read VideoSDK's field names. The
+ * participants themselves join through Roomcast's SFU-facing API, as VideoSDK's SDKs have no part here.
+ */
+class VideoSdkClientTest {
+    @RegisterExtension
+    final NodeExtension fresh = NodeExtension.withConfig(o -> o.put("sessions.graceSeconds", 0));
+    Roomcast node;
+    Api api;
+    @TempDir
+    Path downloads;
+    WebhookReceiver hooks;
+
+    @BeforeEach
+    void receiver() throws Exception {
+        hooks = new WebhookReceiver();
+    }
+
+    @AfterEach
+    void closeReceiver() {
+        hooks.close();
+    }
+
+    @Test
+    void aVideoSdkClientDrivesARoomWithItsOwnFieldNames() throws Exception {
+        Api videosdk = api.bareToken();
+        JsonObject create = new JsonObject().put("customRoomId", "standup-42")
+                .put("webhook", new JsonObject().put("endPoint", hooks.url())
+                        .put("events", new JsonArray().add("participant-*").add("session-*").add("recording-stopped")));
+        Api.Response created = videosdk.post("/v2/rooms", create);
+        assertEquals(200, created.status(), created.body());
+        JsonObject room = created.json();
+        String roomId = room.getString("roomId");
+        assertEquals(roomId, room.getString("id"));
+        assertEquals(false, room.getBoolean("disabled"));
+        assertEquals(hooks.url(), room.getJsonObject("webhook").getString("endPoint"));
+        // customRoomId: creating again gives the same room, and it names the room in paths.
+        assertEquals(roomId, videosdk.post("/v2/rooms", create).json().getString("roomId"));
+        assertEquals(roomId, videosdk.get("/v2/rooms/validate/standup-42").json().getString("roomId"));
+        assertEquals(roomId, videosdk.get("/v2/rooms/" + roomId).json().getString("roomId"));
+        assertEquals(404, videosdk.get("/v2/rooms/validate/no-such-room").status());
+
+        Participants.join(api, roomId, "ann", 71, 72, "vp8");
+        JsonObject session = videosdk.get("/v2/sessions?roomId=" + roomId).json().getJsonArray("data").getJsonObject(0);
+        String sessionId = session.getString("id");
+        assertEquals(session.getString("sessionId"), sessionId);
+        JsonArray people = videosdk.get("/v2/sessions/" + sessionId + "/participants").json().getJsonArray("data");
+        assertEquals("ann", people.getJsonObject(0).getString("participantId"));
+        assertEquals(1, videosdk.get("/v2/sessions/" + sessionId + "/participants/active").json().getJsonArray("data").size());
+
+        JsonObject joined = hooks.await("participant-joined", 1, 5000).get(0).json().getJsonObject("data");
+        assertEquals(roomId, joined.getString("meetingId"));
+        assertEquals("Ann Example", joined.getString("participantName"));
+        assertEquals(sessionId, joined.getString("sessionId"));
+
+        try (RtpSender v = RtpSender.video(node.rtpPort(), 72, 96, "vp8", 640, 360).talkingHead();
+             RtpSender a = RtpSender.opus(node.rtpPort(), 71, 111)) {
+            v.startTestSignal(6);
+            a.startTestSignal(6);
+            String id = videosdk.post("/v2/recordings/start", new JsonObject().put("roomId", "standup-42")).json().getString("id");
+            api.waitFor("/v2/recordings/" + id, "status", "started", 10_000);
+            Thread.sleep(2500);
+            assertEquals(200, videosdk.post("/v2/recordings/end", new JsonObject().put("roomId", roomId)).status());
+        }
+        JsonObject stopped = hooks.await("recording-stopped", 1, 30_000).get(0).json().getJsonObject("data");
+        assertEquals(roomId, stopped.getString("meetingId"));
+        assertTrue(stopped.getString("filePath").endsWith(".mp4"), stopped.encode());
+        Media.Probe probe = Media.probe(Media.download(stopped.getString("fileUrl"), downloads.resolve("rec.mp4")).toString());
+        assertEquals("h264", probe.videoCodec(), probe.toString());
+
+        // Deactivated: the room says so and takes no more joins.
+        api.delete("/v2/rooms/" + roomId + "/participants/ann");
+        hooks.await("session-ended", 1, 10_000);
+        JsonObject off = videosdk.post("/v2/rooms/deactivate", new JsonObject().put("roomId", "standup-42")).json();
+        assertEquals(true, off.getBoolean("disabled"));
+        assertEquals(true, videosdk.get("/v2/rooms/validate/" + roomId).json().getBoolean("disabled"));
+        Api.Response refused = api.post("/v2/rooms/" + roomId + "/participants", new JsonObject().put("participantId", "ben")
+                .put("name", "Ben").put("tracks", new JsonArray()));
+        assertEquals(409, refused.status(), refused.body());
+        assertEquals("room_deactivated", refused.errorCode());
+
+        // Only what the patterns asked for came.
+        List<String> types = hooks.deliveries().stream().map(WebhookReceiver.Delivery::type).distinct().toList();
+        assertTrue(types.containsAll(List.of("participant-joined", "participant-left", "session-started", "session-ended",
+                "recording-stopped")), types.toString());
+        assertFalse(types.stream().anyMatch(t -> t.startsWith("recording-st") && !t.equals("recording-stopped")), types.toString());
+    }
+
+    @Test
+    void aPatternThatMatchesNoEventIsRefused() {
+        Api.Response r = api.bareToken().post("/v2/rooms", new JsonObject()
+                .put("webhook", new JsonObject().put("endPoint", hooks.url()).put("events", new JsonArray().add("meeting-*"))));
+        assertEquals(400, r.status(), r.body());
+        assertNotNull(r.errorCode());
+    }
+}
