@@ -30,7 +30,6 @@ import java.util.logging.Logger;
  */
 public final class RoomService {
     private static final Logger LOG = Logger.getLogger(RoomService.class.getName());
-    static final String ROOMS_PREFIX = "meta/rooms/";
     static final String SESSIONS_PREFIX = "meta/sessions/";
 
     /** Where an SSRC belongs: the ingest demultiplexes on this. */
@@ -60,11 +59,9 @@ public final class RoomService {
     private final Persister persister;
     private final Events events;
     private final long graceMs;
-    private final int maxRooms;
     private final int maxParticipantsPerRoom;
-    private volatile String node;
 
-    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final RoomRecords records;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final Map<String, Session> active = new HashMap<>();
     private final Map<String, Long> graceTimers = new HashMap<>();
@@ -77,9 +74,9 @@ public final class RoomService {
         this.persister = new Persister(store);
         this.events = events;
         this.graceMs = graceMs;
-        this.maxRooms = maxRooms;
+        this.records = new RoomRecords(persister, maxRooms);
         this.maxParticipantsPerRoom = maxParticipantsPerRoom;
-        registry.gaugeMapSize("roomcast_rooms", List.of(), rooms);
+        registry.gauge("roomcast_rooms", List.of(), records, RoomRecords::size);
         registry.gauge("roomcast_sessions_active", List.of(), this, s -> s.activeCount());
         registry.gaugeMapSize("roomcast_tracks_registered", List.of(), ssrcs);
     }
@@ -100,18 +97,12 @@ public final class RoomService {
 
     /** In a cluster: this node's name, written into the manifests of the rooms it owns. Before {@link #load}. */
     public void setNode(String name) {
-        this.node = name;
+        records.node(name);
     }
 
     /** Whether this node holds the room (always, outside a cluster, for rooms that exist). */
     public boolean isLocal(String roomId) {
-        return roomId != null && rooms.containsKey(roomId);
-    }
-
-    private JsonObject manifest(Room room) {
-        JsonObject j = room.toJson();
-        if (node != null) j.put("node", node);
-        return j;
+        return records.contains(roomId);
     }
 
     /**
@@ -119,18 +110,16 @@ public final class RoomService {
      * manifest names this node). Call once, before serving.
      */
     public Future<Void> load() {
-        Future<Void> roomsLoaded = store.listKeys(ROOMS_PREFIX).compose(keys -> loadAll(keys, json -> {
-            if (node != null && !node.equals(json.getString("node"))) return;
-            Room room = Room.fromJson(json);
-            rooms.put(room.roomId(), room);
+        Future<Void> roomsLoaded = store.listKeys(RoomRecords.PREFIX).compose(keys -> loadAll(keys, json -> {
+            if (records.ours(json)) records.put(Room.fromJson(json));
         }));
         Future<Void> sessionsLoaded = roomsLoaded.compose(v -> store.listKeys(SESSIONS_PREFIX)).compose(keys -> loadAll(keys, json -> {
             Session s = Session.fromJson(json);
-            if (rooms.containsKey(s.roomId)) sessions.put(s.sessionId, s);
+            if (records.contains(s.roomId)) sessions.put(s.sessionId, s);
         }));
         return sessionsLoaded.map(v -> {
             restoreActive();
-            LOG.info(() -> "loaded " + rooms.size() + " rooms and " + sessions.size() + " sessions from the store");
+            LOG.info(() -> "loaded " + records.size() + " rooms and " + sessions.size() + " sessions from the store");
             return null;
         });
     }
@@ -141,11 +130,11 @@ public final class RoomService {
      * Blocking: call from a plain thread (not an event loop or a Vert.x worker).
      */
     public Room adopt(String roomId) {
-        JsonObject json = store.getJson(ROOMS_PREFIX + roomId + ".json").await();
+        JsonObject json = store.getJson(RoomRecords.PREFIX + roomId + ".json").await();
         if (json == null) throw new IllegalStateException("no manifest for room " + roomId);
         Room room = Room.fromJson(json);
-        rooms.put(roomId, room);
-        persister.write(ROOMS_PREFIX + roomId + ".json", manifest(room)).await();
+        records.put(room);
+        records.persist(room).await();
         List<Session> ongoing = new ArrayList<>();
         loadAll(store.listKeys(SESSIONS_PREFIX + roomId + "/").await(), j -> {
             Session s = Session.fromJson(j);
@@ -166,8 +155,8 @@ public final class RoomService {
      * forgets it here; false (and nothing changes) while a session is ongoing.
      */
     public synchronized boolean release(String roomId) {
-        if (active.containsKey(roomId) || !rooms.containsKey(roomId)) return false;
-        rooms.remove(roomId);
+        if (active.containsKey(roomId) || !records.contains(roomId)) return false;
+        records.remove(roomId);
         sessions.values().removeIf(s -> s.roomId.equals(roomId));
         return true;
     }
@@ -202,55 +191,25 @@ public final class RoomService {
 
     /** A new room, or the existing one of this {@code customRoomId} (creation is idempotent on it, as in VideoSDK). */
     public Future<Room> createRoom(String customRoomId, String webhookUrl, List<String> webhookEvents) {
-        Room room;
-        synchronized (this) {
-            Room existing = customRoomId == null ? null : byCustomId(customRoomId);
-            if (existing != null) return Future.succeededFuture(existing);
-            if (rooms.size() >= maxRooms) {
-                throw Refusal.limit("limit_exceeded", "this server holds its maximum of " + maxRooms + " rooms");
-            }
-            String id;
-            do {
-                id = Ids.roomId();
-            } while (rooms.containsKey(id));
-            room = new Room(id, customRoomId, now(), webhookUrl, webhookEvents);
-            rooms.put(id, room);
-        }
-        return persister.write(ROOMS_PREFIX + room.roomId() + ".json", manifest(room)).map(room);
-    }
-
-    private Room byCustomId(String customRoomId) {
-        for (Room r : rooms.values()) if (customRoomId.equals(r.customRoomId())) return r;
-        return null;
+        return records.persist(records.create(customRoomId, webhookUrl, webhookEvents));
     }
 
     /** The room id of a room named by its id or its customRoomId (unknown names come back as given). */
     public String canonicalId(String idOrCustom) {
-        if (idOrCustom == null || rooms.containsKey(idOrCustom)) return idOrCustom;
-        Room r = byCustomId(idOrCustom);
-        return r == null ? idOrCustom : r.roomId();
+        return records.canonicalId(idOrCustom);
     }
 
     /** Deactivates the room for good: it refuses joins from now on; an ongoing session goes on until it ends. */
     public Future<Room> deactivate(String roomId) {
-        Room room;
-        synchronized (this) {
-            room = room(roomId).deactivated();
-            rooms.put(roomId, room);
-        }
-        return persister.write(ROOMS_PREFIX + roomId + ".json", manifest(room)).map(room);
+        return records.persist(records.deactivate(roomId));
     }
 
     public Room room(String roomId) {
-        Room room = Ids.isSafe(roomId) ? rooms.get(roomId) : null;
-        if (room == null) throw Refusal.notFound("room", roomId);
-        return room;
+        return records.room(roomId);
     }
 
     public List<Room> rooms() {
-        List<Room> list = new ArrayList<>(rooms.values());
-        list.sort(Comparator.comparing(Room::createdAt).thenComparing(Room::roomId));
-        return list;
+        return records.list();
     }
 
     // ---- sessions ----
@@ -400,7 +359,7 @@ public final class RoomService {
     }
 
     private Future<Session> end(Session s) {
-        Room room = rooms.get(s.roomId);
+        Room room = records.get(s.roomId);
         List<JsonObject> left = new ArrayList<>();
         synchronized (this) {
             if (!s.ongoing()) return Future.succeededFuture(s);
