@@ -36,9 +36,14 @@ public final class ApiServer {
         Auth auth = new Auth(vertx, config.str("auth.jwtSecret"), config.lng("limits.apiRequestsPerSecondPerToken"), backend.rooms());
         Requests requests = new Requests(config.integer("limits.maxStringLength"), config.integer("limits.maxPerPage"));
         Routes.Deps deps = new Routes.Deps(vertx, config, backend, requests, auth, cluster);
-        this.router = buildRouter(auth, List.of(new RoomRoutes(deps), new ParticipantRoutes(deps), new RecordingRoutes(deps),
-                new LivestreamRoutes(deps), new HlsRoutes(deps, this::port), new CaptionRoutes(deps),
-                new TranscriptRoutes(deps)), new OpsRoutes(deps, registry));
+        RecordingRoutes recordings = new RecordingRoutes(deps);
+        LivestreamRoutes livestreams = new LivestreamRoutes(deps);
+        HlsRoutes hls = new HlsRoutes(deps, this::port);
+        CaptionRoutes captions = new CaptionRoutes(deps);
+        AutoStart autoStart = new AutoStart(recordings, hls, livestreams, captions);
+        autoStart.listen(vertx, backend.rooms());
+        this.router = buildRouter(auth, List.of(new RoomRoutes(deps, autoStart), new ParticipantRoutes(deps), recordings,
+                livestreams, hls, captions, new TranscriptRoutes(deps)), new OpsRoutes(deps, registry));
     }
 
     public Router router() {

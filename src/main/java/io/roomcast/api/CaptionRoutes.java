@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 import static io.roomcast.api.Replies.api;
 
@@ -33,9 +34,14 @@ final class CaptionRoutes extends Routes {
 
     private Future<JsonObject> start(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
-        String roomId = bodyRoomId(ctx, body);
+        return prepare(bodyRoomId(ctx, body), body).get();
+    }
+
+    /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
+    Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
         String language = requests.optString(body, "language");
-        return backend.transcription().start(roomId, language, webhookUrl(body)).map(TranscriptionService.Live::toJson);
+        String url = webhookUrl(body);
+        return () -> backend.transcription().start(roomId, language, url).map(TranscriptionService.Live::toJson);
     }
 
     private static long sinceParam(RoutingContext ctx) {

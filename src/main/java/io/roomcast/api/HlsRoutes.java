@@ -11,6 +11,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import static io.roomcast.api.Replies.api;
 
@@ -34,8 +35,14 @@ final class HlsRoutes extends Routes {
     }
 
     private Future<JsonObject> start(RoutingContext ctx) {
-        OutputRequest r = outputRequest(ctx, requests.body(ctx));
-        return Future.succeededFuture(playable(ctx, backend.hls().start(r.roomId(), r.preset(), r.config(), r.webhookUrl())));
+        JsonObject body = requests.body(ctx);
+        return prepare(bodyRoomId(ctx, body), body).get().map(j -> playable(ctx, j));
+    }
+
+    /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
+    Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
+        OutputRequest r = outputRequest(roomId, body);
+        return () -> Future.succeededFuture(backend.hls().start(r.roomId(), r.preset(), r.config(), r.webhookUrl()));
     }
 
     private Future<JsonObject> list(RoutingContext ctx) {

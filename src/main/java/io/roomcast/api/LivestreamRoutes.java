@@ -8,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Set;
 
 import static io.roomcast.api.Replies.api;
@@ -29,7 +30,12 @@ final class LivestreamRoutes extends Routes {
 
     private Future<JsonObject> start(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
-        OutputRequest r = outputRequest(ctx, body);
+        return prepare(bodyRoomId(ctx, body), body).get();
+    }
+
+    /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
+    Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
+        OutputRequest r = outputRequest(roomId, body);
         JsonArray outs = requests.requireArray(body, "outputs");
         if (outs.isEmpty()) throw ApiException.badRequest("outputs must name at least one RTMP destination");
         List<String> urls = new ArrayList<>();
@@ -44,7 +50,7 @@ final class LivestreamRoutes extends Routes {
             }
             urls.add(key == null || key.isEmpty() ? url : url.replaceAll("/+$", "") + "/" + key);
         }
-        return Future.succeededFuture(backend.livestreams().start(r.roomId(), urls, r.preset(), r.config(), r.webhookUrl()));
+        return () -> Future.succeededFuture(backend.livestreams().start(r.roomId(), urls, r.preset(), r.config(), r.webhookUrl()));
     }
 
     private Future<JsonObject> list(RoutingContext ctx) {

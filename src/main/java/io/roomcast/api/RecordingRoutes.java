@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.function.Supplier;
+
 import static io.roomcast.api.Replies.api;
 
 /** Cloud recordings: start, end, list and get. */
@@ -25,7 +27,12 @@ final class RecordingRoutes extends Routes {
 
     private Future<JsonObject> start(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
-        OutputRequest r = outputRequest(ctx, body);
+        return prepare(bodyRoomId(ctx, body), body).get();
+    }
+
+    /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
+    Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
+        OutputRequest r = outputRequest(roomId, body);
         String dir = requests.optString(body, "awsDirPath");
         if (dir != null && !dir.matches(DIR_PATH)) {
             throw ApiException.badRequest("awsDirPath must be up to 8 folder names of letters, digits, '.', '_' or '-' separated by '/'");
@@ -38,7 +45,10 @@ final class RecordingRoutes extends Routes {
             if (enabled != null && !(enabled instanceof Boolean)) throw ApiException.badRequest("transcription.enabled must be true or false");
             transcribe = Boolean.TRUE.equals(enabled);
         }
-        return Future.succeededFuture(backend.recordings().start(r.roomId(), r.preset(), r.config(), r.webhookUrl(), dir, transcribe));
+        String awsDirPath = dir;
+        boolean withTranscript = transcribe;
+        return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.preset(), r.config(), r.webhookUrl(),
+                awsDirPath, withTranscript));
     }
 
     private Future<JsonObject> end(RoutingContext ctx) {

@@ -17,8 +17,11 @@ import static io.roomcast.api.Replies.api;
 
 /** Rooms, their sessions and the room's layout. */
 final class RoomRoutes extends Routes {
-    RoomRoutes(Deps d) {
+    private final AutoStart autoStart;
+
+    RoomRoutes(Deps d, AutoStart autoStart) {
         super(d);
+        this.autoStart = autoStart;
     }
 
     @Override
@@ -60,9 +63,15 @@ final class RoomRoutes extends Routes {
                 }
             }
         }
-        if (cluster == null) return rooms.createRoom(customRoomId, url, events).map(Room::toJson);
+        JsonObject autoStartConfig = requests.optObject(body, "autoStartConfig");
+        if (autoStartConfig != null) autoStart.check(autoStartConfig);
+        if (body.containsKey("autoCloseConfig")) {
+            throw ApiException.badRequest("autoCloseConfig is not supported by this version: end sessions with POST /v2/sessions/end"
+                    + " (a session also ends sessions.graceSeconds after its last participant leaves)");
+        }
+        if (cluster == null) return rooms.createRoom(customRoomId, url, events, autoStartConfig).map(Room::toJson);
         // In a cluster the room lives here (the entry node placed it by load): say so in the shared map.
-        return rooms.createRoom(customRoomId, url, events).compose(room -> vertx.executeBlocking(() -> {
+        return rooms.createRoom(customRoomId, url, events, autoStartConfig).compose(room -> vertx.executeBlocking(() -> {
             cluster.own(room.roomId());
             return room.toJson();
         }, false));

@@ -92,14 +92,14 @@ abstract class Routes {
     protected record OutputRequest(String roomId, String preset, JsonObject config, String webhookUrl) {
     }
 
-    protected OutputRequest outputRequest(RoutingContext ctx, JsonObject body) {
-        String roomId = bodyRoomId(ctx, body);
+    protected OutputRequest outputRequest(String roomId, JsonObject body) {
         String preset = requests.optString(body, "preset");
         if (preset != null) Requests.checkId("preset", preset);
         JsonObject config = requests.optObject(body, "config");
         if (config != null && config.containsKey("layout") && !(config.getValue("layout") instanceof JsonObject)) {
             throw ApiException.badRequest("config.layout must be an object");
         }
+        backend.recordings().checkPlan(preset, config);
         return new OutputRequest(roomId, preset, config, webhookUrl(body));
     }
 }

@@ -11,14 +11,15 @@ import java.util.Set;
  * room refuses joins. The webhook's events are types or patterns ({@code "*"}, {@code "recording-*"}).
  */
 public record Room(String roomId, String customRoomId, String createdAt, String webhookUrl, List<String> webhookEvents,
-                   boolean disabled) {
+                   boolean disabled, JsonObject autoStartConfig) {
 
-    public Room(String roomId, String customRoomId, String createdAt, String webhookUrl, List<String> webhookEvents) {
-        this(roomId, customRoomId, createdAt, webhookUrl, webhookEvents, false);
+    /** {@code autoStartConfig}: what a session's start starts (VideoSDK's field, checked by the API); null for nothing. */
+    public Room {
+        autoStartConfig = autoStartConfig == null ? null : autoStartConfig.copy();
     }
 
     public Room deactivated() {
-        return new Room(roomId, customRoomId, createdAt, webhookUrl, webhookEvents, true);
+        return new Room(roomId, customRoomId, createdAt, webhookUrl, webhookEvents, true, autoStartConfig);
     }
 
     /** Roomcast's fields, and VideoSDK's names for the same things ({@code id}, {@code webhook.endPoint}). */
@@ -29,6 +30,7 @@ public record Room(String roomId, String customRoomId, String createdAt, String 
                 .put("customRoomId", customRoomId)
                 .put("createdAt", createdAt)
                 .put("disabled", disabled);
+        if (autoStartConfig != null) json.put("autoStartConfig", autoStartConfig.copy());
         if (webhookUrl != null) {
             JsonObject webhook = new JsonObject().put("url", webhookUrl).put("endPoint", webhookUrl);
             if (webhookEvents != null) webhook.put("events", new JsonArray(webhookEvents));
@@ -44,7 +46,8 @@ public record Room(String roomId, String customRoomId, String createdAt, String 
             events = webhook.getJsonArray("events").stream().map(String::valueOf).toList();
         }
         return new Room(json.getString("roomId"), json.getString("customRoomId"), json.getString("createdAt"),
-                webhook == null ? null : webhook.getString("url"), events, json.getBoolean("disabled", false));
+                webhook == null ? null : webhook.getString("url"), events, json.getBoolean("disabled", false),
+                json.getJsonObject("autoStartConfig"));
     }
 
     /** Events sent to a webhook only when it names them: frequent, and of use to few (an SFU's keyframe hook). */

@@ -60,7 +60,7 @@ final class RoomRecords {
     }
 
     /** A new room, or the existing one of this {@code customRoomId}. */
-    synchronized Room create(String customRoomId, String webhookUrl, List<String> webhookEvents) {
+    synchronized Room create(String customRoomId, String webhookUrl, List<String> webhookEvents, JsonObject autoStartConfig) {
         Room existing = customRoomId == null ? null : byCustomId(customRoomId);
         if (existing != null) return existing;
         if (rooms.size() >= maxRooms) {
@@ -70,7 +70,7 @@ final class RoomRecords {
         do {
             id = Ids.roomId();
         } while (rooms.containsKey(id));
-        Room room = new Room(id, customRoomId, Instant.now().toString(), webhookUrl, webhookEvents);
+        Room room = new Room(id, customRoomId, Instant.now().toString(), webhookUrl, webhookEvents, false, autoStartConfig);
         rooms.put(id, room);
         return room;
     }

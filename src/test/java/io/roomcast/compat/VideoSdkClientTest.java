@@ -53,7 +53,10 @@ class VideoSdkClientTest {
         Api videosdk = api.bareToken();
         JsonObject create = new JsonObject().put("customRoomId", "standup-42")
                 .put("webhook", new JsonObject().put("endPoint", hooks.url())
-                        .put("events", new JsonArray().add("participant-*").add("session-*").add("recording-stopped")));
+                        .put("events", new JsonArray().add("participant-*").add("session-*").add("recording-stopped").add("hls-*")))
+                .put("autoStartConfig", new JsonObject()
+                        .put("recording", new JsonObject().put("config", new JsonObject().put("quality", "low")))
+                        .put("hls", new JsonObject().put("config", new JsonObject().put("quality", "low"))));
         Api.Response created = videosdk.post("/v2/rooms", create);
         assertEquals(200, created.status(), created.body());
         JsonObject room = created.json();
@@ -80,14 +83,17 @@ class VideoSdkClientTest {
         assertEquals("Ann Example", joined.getString("participantName"));
         assertEquals(sessionId, joined.getString("sessionId"));
 
+        // autoStartConfig: the session's start started the recording and HLS; nobody called start.
         try (RtpSender v = RtpSender.video(node.rtpPort(), 72, 96, "vp8", 640, 360).talkingHead();
              RtpSender a = RtpSender.opus(node.rtpPort(), 71, 111)) {
-            v.startTestSignal(6);
-            a.startTestSignal(6);
-            String id = videosdk.post("/v2/recordings/start", new JsonObject().put("roomId", "standup-42")).json().getString("id");
-            api.waitFor("/v2/recordings/" + id, "status", "started", 10_000);
-            Thread.sleep(2500);
-            assertEquals(200, videosdk.post("/v2/recordings/end", new JsonObject().put("roomId", roomId)).status());
+            v.startTestSignal(8);
+            a.startTestSignal(8);
+            JsonObject hls = hooks.await("hls-playable", 1, 20_000).get(0).json().getJsonObject("data");
+            assertEquals(roomId, hls.getString("meetingId"));
+            JsonObject recording = videosdk.get("/v2/recordings?roomId=standup-42").json().getJsonArray("data").getJsonObject(0);
+            assertEquals("started", recording.getString("status"), recording.encode());
+            Thread.sleep(1500);
+            assertEquals(200, videosdk.post("/v2/recordings/end", new JsonObject().put("roomId", "standup-42")).status());
         }
         JsonObject stopped = hooks.await("recording-stopped", 1, 30_000).get(0).json().getJsonObject("data");
         assertEquals(roomId, stopped.getString("meetingId"));

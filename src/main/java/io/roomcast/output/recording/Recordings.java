@@ -54,6 +54,11 @@ public final class Recordings implements RecordingLookup, Output.Listener {
         onTranscribe = c;
     }
 
+    /** Refuses a preset and config that do not make a plan, before anything starts (every output kind plans alike). */
+    public void checkPlan(String preset, JsonObject config) {
+        outputs.resolve(preset, config);
+    }
+
     public JsonObject start(String roomId, String preset, JsonObject config, String webhookUrl, String awsDirPath, boolean transcribe) {
         OutputConfig cfg = outputs.resolve(preset, config);
         Session s = outputs.admit(roomId, Recording.class, running ->
