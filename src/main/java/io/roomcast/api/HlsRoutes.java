@@ -31,6 +31,9 @@ final class HlsRoutes extends Routes {
         r.post("/v2/hls/start").handler(api(this::start));
         r.post("/v2/hls/end").handler(api(ctx -> Future.succeededFuture(playable(ctx, backend.hls().end(bodyRoomId(ctx, requests.body(ctx)))))));
         r.get("/v2/hls").handler(api(this::list));
+        r.get("/v2/hls/:roomId/active").handler(api(ctx -> Future.succeededFuture(playable(ctx,
+                backend.hls().active(auth.pathRoomId(ctx))))));
+        r.get("/v2/hls/:id").handler(api(ctx -> getById(ctx, id -> playable(ctx, backend.hls().get(id)))));
         r.get("/v2/hls/:id/:file").handler(this::file);
     }
 

@@ -26,6 +26,7 @@ final class LivestreamRoutes extends Routes {
         r.post("/v2/livestreams/start").handler(api(this::start));
         r.post("/v2/livestreams/end").handler(api(ctx -> Future.succeededFuture(backend.livestreams().end(bodyRoomId(ctx, requests.body(ctx))))));
         r.get("/v2/livestreams").handler(api(this::list));
+        r.get("/v2/livestreams/:id").handler(api(ctx -> getById(ctx, backend.livestreams()::get)));
     }
 
     private Future<JsonObject> start(RoutingContext ctx) {

@@ -15,6 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -90,6 +94,14 @@ class VideoSdkClientTest {
             a.startTestSignal(8);
             JsonObject hls = hooks.await("hls-playable", 1, 20_000).get(0).json().getJsonObject("data");
             assertEquals(roomId, hls.getString("meetingId"));
+            JsonObject active = videosdk.get("/v2/hls/standup-42/active").json();
+            assertEquals(hls.getString("id"), active.getString("id"), active.encode());
+            assertTrue(active.getString("playbackHlsUrl").startsWith("http://"), active.encode());
+            HttpResponse<String> playlist = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(active.getString("playbackHlsUrl"))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, playlist.statusCode());
+            assertTrue(playlist.body().startsWith("#EXTM3U"), playlist.body());
+            assertEquals(roomId, videosdk.get("/v2/hls/" + hls.getString("id")).json().getString("roomId"));
             JsonObject recording = videosdk.get("/v2/recordings?roomId=standup-42").json().getJsonArray("data").getJsonObject(0);
             assertEquals("started", recording.getString("status"), recording.encode());
             Thread.sleep(1500);
@@ -104,6 +116,7 @@ class VideoSdkClientTest {
         // Deactivated: the room says so and takes no more joins.
         api.delete("/v2/rooms/" + roomId + "/participants/ann");
         hooks.await("session-ended", 1, 10_000);
+        assertEquals(404, videosdk.get("/v2/hls/" + roomId + "/active").status(), "no HLS after the session");
         JsonObject off = videosdk.post("/v2/rooms/deactivate", new JsonObject().put("roomId", "standup-42")).json();
         assertEquals(true, off.getBoolean("disabled"));
         assertEquals(true, videosdk.get("/v2/rooms/validate/" + roomId).json().getBoolean("disabled"));

@@ -92,6 +92,20 @@ public final class HlsStreams implements Output.Listener {
         return manifests.list(roomId, null).stream().map(m -> api(m.json())).toList();
     }
 
+    public JsonObject get(String id) {
+        Manifest m = manifests.get(id);
+        if (m == null) throw Refusal.notFound("HLS stream", id);
+        return api(m.json());
+    }
+
+    /** The room's running HLS stream (VideoSDK's {@code /v2/hls/{roomId}/active}), or not found. */
+    public JsonObject active(String roomId) {
+        outputs.requireRoom(roomId);
+        HlsStream h = outputs.find(HlsStream.class, roomId, o -> !o.ending());
+        if (h == null) throw Refusal.notFound("running HLS stream of room", roomId);
+        return api(h.toJson());
+    }
+
     /** The room an HLS stream belongs to (for access checks), or not found. */
     public String roomOf(String id) {
         Manifest m = manifests.get(id);

@@ -84,6 +84,12 @@ public final class Livestreams implements Output.Listener {
         return ended.get(0);
     }
 
+    public JsonObject get(String id) {
+        Manifest m = manifests.get(id);
+        if (m == null) throw Refusal.notFound("livestream", id);
+        return api(m.json());
+    }
+
     public List<JsonObject> list(String roomId) {
         return manifests.list(roomId, null).stream().map(m -> api(m.json())).toList();
     }

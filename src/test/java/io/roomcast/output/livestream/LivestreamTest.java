@@ -69,6 +69,10 @@ class LivestreamTest {
                 JsonObject d = destination(api, room);
                 assertEquals("started", d.getString("status"), d.encode());
                 assertTrue(d.getLong("reconnects") >= 1, d.encode());
+                String lsId = api.get("/v2/livestreams?roomId=" + room).json().getString("id");
+                JsonObject byId = api.get("/v2/livestreams/" + lsId).json();
+                assertEquals(room, byId.getString("roomId"), byId.encode());
+                assertEquals("started", byId.getJsonArray("outputs").getJsonObject(0).getString("status"), byId.encode());
                 assertEquals("started", api.get("/v2/recordings/" + recId).json().getString("status"));
                 api.post("/v2/livestreams/end", new JsonObject().put("roomId", room));
                 assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
