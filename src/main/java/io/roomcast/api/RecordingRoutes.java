@@ -23,6 +23,7 @@ final class RecordingRoutes extends Routes {
         r.post("/v2/recordings/end").handler(api(this::end));
         r.get("/v2/recordings").handler(api(ctx -> listByRoomAndSession(ctx, backend.recordings()::recordings)));
         r.get("/v2/recordings/:id").handler(api(ctx -> getById(ctx, backend.recordings()::recording)));
+        r.delete("/v2/recordings/:id").handler(api(this::delete));
     }
 
     private Future<JsonObject> start(RoutingContext ctx) {
@@ -49,6 +50,12 @@ final class RecordingRoutes extends Routes {
         boolean withTranscript = transcribe;
         return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.preset(), r.config(), r.webhookUrl(),
                 awsDirPath, withTranscript));
+    }
+
+    private Future<JsonObject> delete(RoutingContext ctx) {
+        String id = Requests.checkId("id", ctx.pathParam("id"));
+        Auth.checkRoomAccess(ctx, backend.recordings().recording(id).getString("roomId"));
+        return backend.recordings().delete(id);
     }
 
     private Future<JsonObject> end(RoutingContext ctx) {

@@ -74,6 +74,7 @@ class ValidationTest {
                 Arguments.of("GET", "/v2/hls/nosuchroom/active", null, 404, "not_found"),
                 Arguments.of("GET", "/v2/hls/nosuchstream", null, 404, "not_found"),
                 Arguments.of("GET", "/v2/livestreams/nosuchstream", null, 404, "not_found"),
+                Arguments.of("DELETE", "/v2/recordings/nosuchrecording", null, 404, "not_found"),
                 Arguments.of("GET", "/v2/rooms/nosuchroom", null, 404, "not_found"),
                 Arguments.of("GET", "/v2/rooms/..%2F..%2Fetc", null, 400, "invalid_request"),
                 Arguments.of("GET", "/v2/sessions/nosuchsession", null, 404, "not_found"),

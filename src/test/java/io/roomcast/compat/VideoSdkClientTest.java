@@ -104,6 +104,9 @@ class VideoSdkClientTest {
             assertEquals(roomId, videosdk.get("/v2/hls/" + hls.getString("id")).json().getString("roomId"));
             JsonObject recording = videosdk.get("/v2/recordings?roomId=standup-42").json().getJsonArray("data").getJsonObject(0);
             assertEquals("started", recording.getString("status"), recording.encode());
+            Api.Response running = videosdk.delete("/v2/recordings/" + recording.getString("id"));
+            assertEquals(409, running.status(), running.body());
+            assertEquals("recording_running", running.errorCode());
             Thread.sleep(1500);
             assertEquals(200, videosdk.post("/v2/recordings/end", new JsonObject().put("roomId", "standup-42")).status());
         }
@@ -112,6 +115,19 @@ class VideoSdkClientTest {
         assertTrue(stopped.getString("filePath").endsWith(".mp4"), stopped.encode());
         Media.Probe probe = Media.probe(Media.download(stopped.getString("fileUrl"), downloads.resolve("rec.mp4")).toString());
         assertEquals("h264", probe.videoCodec(), probe.toString());
+
+        // DELETE: the objects go, the listing keeps a tombstone; deleting again answers it.
+        String recId = stopped.getString("id");
+        JsonObject deleted = videosdk.delete("/v2/recordings/" + recId).json();
+        assertEquals("deleted", deleted.getString("status"), deleted.encode());
+        assertNotNull(deleted.getString("deletedAt"));
+        HttpResponse<String> gone = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(stopped.getString("fileUrl"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, gone.statusCode(), "the file is gone from the store");
+        JsonObject listed = videosdk.get("/v2/recordings?roomId=" + roomId).json().getJsonArray("data").getJsonObject(0);
+        assertEquals("deleted", listed.getString("status"));
+        assertEquals(null, listed.getValue("file"));
+        assertEquals("deleted", videosdk.delete("/v2/recordings/" + recId).json().getString("status"));
 
         // Deactivated: the room says so and takes no more joins.
         api.delete("/v2/rooms/" + roomId + "/participants/ann");

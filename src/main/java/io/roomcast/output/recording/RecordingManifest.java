@@ -16,13 +16,15 @@ final class RecordingManifest {
         JsonObject m = manifest.json();
         JsonObject file = m.getJsonObject("file");
         if (file != null) file = file.copy().put("fileUrl", store.presignGet(file.getString("filePath")));
-        return new JsonObject().put("id", m.getString("id")).put("roomId", m.getString("roomId"))
+        JsonObject api = new JsonObject().put("id", m.getString("id")).put("roomId", m.getString("roomId"))
                 .put("sessionId", m.getString("sessionId")).put("status", m.getString("status"))
                 .put("reason", m.getString("reason")).put("interrupted", m.getBoolean("interrupted", false))
                 .put("createdAt", m.getString("createdAt")).put("start", m.getString("start")).put("end", m.getString("end"))
                 .put("config", m.getJsonObject("config")).put("transcription", m.getJsonObject("transcription"))
                 .put("file", file).put("participantFiles", m.getJsonArray("participantFiles"))
                 .put("spill", m.getJsonObject("spill"));
+        if (m.containsKey("deletedAt")) api.put("deletedAt", m.getString("deletedAt"));
+        return api;
     }
 
     /** A webhook's data: the API shape without the config. */

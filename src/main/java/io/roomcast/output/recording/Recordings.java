@@ -14,9 +14,11 @@ import io.roomcast.room.Session;
 import io.roomcast.storage.ObjectStore;
 import io.roomcast.transcribe.RecordingLookup;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -95,6 +97,28 @@ public final class Recordings implements RecordingLookup, Output.Listener {
         if (m != null && outputs.running(id) instanceof Recording r) m = Manifest.of(r.toJson()); // live figures (spill)
         if (m == null) throw Refusal.notFound("recording", id);
         return RecordingManifest.api(m, store);
+    }
+
+    /**
+     * Removes a finished recording's objects (the file, its per-participant voices, its JSON) and
+     * keeps its manifest as a tombstone, status {@code deleted}, in the listing. A running recording
+     * is refused: end it first. Deleting again answers the tombstone.
+     */
+    public Future<JsonObject> delete(String id) {
+        Manifest m = manifests.get(id);
+        if (m == null) throw Refusal.notFound("recording", id);
+        if (m.status() == OutputStatus.DELETED) return Future.succeededFuture(RecordingManifest.api(m, store));
+        if (outputs.running(id) != null || !m.status().terminal()) {
+            throw Refusal.conflict("recording_running", "recording " + id + " is " + m.status().wire() + ": end it before deleting it");
+        }
+        String keyBase = m.json().getString("keyBase");
+        Future<Void> removed = keyBase == null ? Future.succeededFuture()
+                : store.listKeys(keyBase).compose(keys -> Future.all(keys.stream().map(store::delete).toList()).mapEmpty());
+        return removed.compose(v -> {
+            JsonObject tomb = m.json().copy().put("status", OutputStatus.DELETED.wire()).put("deletedAt", Instant.now().toString())
+                    .putNull("file").put("participantFiles", new JsonArray());
+            return manifests.put(tomb).map(x -> RecordingManifest.api(Manifest.of(tomb), store));
+        });
     }
 
     private Manifest keep(Recording r) {
