@@ -39,6 +39,7 @@ final class CaptionRoutes extends Routes {
 
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
     Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
+        refuseUnsupported(body);
         String language = requests.optString(body, "language");
         String url = webhookUrl(body);
         return () -> backend.transcription().start(roomId, language, url).map(TranscriptionService.Live::toJson);

@@ -52,6 +52,27 @@ abstract class Routes {
         return roomId;
     }
 
+    /**
+     * VideoSDK fields Roomcast cannot honour get a 400 naming them rather than a start that quietly
+     * ignores them: a web page as the layout, and AI summaries of transcripts.
+     */
+    protected static void refuseUnsupported(JsonObject body) {
+        if (body.containsKey("templateUrl")) {
+            throw ApiException.badRequest("templateUrl is not supported: Roomcast composes with its own layouts"
+                    + " (config.layout), not by rendering a web page");
+        }
+        if (body.getValue("config") instanceof JsonObject config && config.containsKey("templateUrl")) {
+            throw ApiException.badRequest("config.templateUrl is not supported: Roomcast composes with its own layouts");
+        }
+        if (body.getValue("transcription") instanceof JsonObject tr && tr.getValue("summary") instanceof JsonObject summary
+                && Boolean.TRUE.equals(summary.getValue("enabled"))) {
+            throw ApiException.badRequest("transcription.summary is not supported: Roomcast makes transcripts, not summaries");
+        }
+        if (body.getValue("summary") instanceof JsonObject summary && Boolean.TRUE.equals(summary.getValue("enabled"))) {
+            throw ApiException.badRequest("summary is not supported: Roomcast makes transcripts, not summaries");
+        }
+    }
+
     /** An optional per-request webhook URL, checked like the room's. */
     protected String webhookUrl(JsonObject body) {
         String url = requests.optString(body, "webhookUrl");
@@ -93,6 +114,7 @@ abstract class Routes {
     }
 
     protected OutputRequest outputRequest(String roomId, JsonObject body) {
+        refuseUnsupported(body);
         String preset = requests.optString(body, "preset");
         if (preset != null) Requests.checkId("preset", preset);
         JsonObject config = requests.optObject(body, "config");

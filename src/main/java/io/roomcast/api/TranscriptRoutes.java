@@ -25,6 +25,7 @@ final class TranscriptRoutes extends Routes {
 
     private Future<JsonObject> create(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
+        refuseUnsupported(body);
         String recordingId = requests.optString(body, "recordingId");
         String roomId = null;
         String sessionId = null;

@@ -1,5 +1,6 @@
 package io.roomcast.events;
 
+import java.util.Map;
 import java.util.Set;
 
 /** The event types a room's webhook may subscribe to; a stage that adds an event adds its type here. */
@@ -13,7 +14,11 @@ public final class EventTypes {
             "livestream-starting", "livestream-started", "livestream-stopping", "livestream-stopped", "livestream-failed",
             "hls-starting", "hls-started", "hls-playable", "hls-stopping", "hls-stopped", "hls-failed",
             "transcription-started", "transcription-stopped",
-            "post-transcription-completed", "post-transcription-failed");
+            "post-transcription-completed", "post-transcription-failed",
+            "transcription-completed");
+
+    /** VideoSDK's name of an event Roomcast names otherwise, sent to webhooks whose events ask for it. */
+    public static final Map<String, String> VIDEOSDK_ALIASES = Map.of("post-transcription-completed", "transcription-completed");
 
     private EventTypes() {
     }

@@ -34,6 +34,8 @@ public final class Events {
         vertx.eventBus().publish(ADDRESS, event);
         vertx.eventBus().publish(ADDRESS + "." + room.roomId(), event);
         if (room.wants(webhookType)) webhooks.send(room.webhookUrl(), webhookType, data);
+        String alias = EventTypes.VIDEOSDK_ALIASES.get(webhookType);
+        if (alias != null && room.webhookEvents() != null && room.wants(alias)) webhooks.send(room.webhookUrl(), alias, data);
         if (requestUrl != null && !requestUrl.equals(room.webhookUrl())) webhooks.send(requestUrl, webhookType, data);
     }
 }

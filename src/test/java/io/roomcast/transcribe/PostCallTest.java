@@ -77,7 +77,8 @@ class PostCallTest {
         try (Roomcast node = TestNode.start(data); WebhookReceiver hooks = new WebhookReceiver()) {
             Api api = new Api(node.httpPort(), Tokens.admin());
             String room = api.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", hooks.url())
-                    .put("events", new JsonArray().add("post-transcription-completed")))).json().getString("roomId");
+                    .put("events", new JsonArray().add("post-transcription-completed").add("transcription-completed"))))
+                    .json().getString("roomId");
             String recId = recordConversation(api, node, room, true);
             JsonObject job = waitForJob(api, "/v2/transcriptions?roomId=" + room, 120_000);
             assertEquals("completed", job.getString("status"), job.encode());
@@ -127,6 +128,8 @@ class PostCallTest {
             assertEquals("invalid_request", bad.errorCode());
             // The webhook is sent after the job is saved as completed, so it may still be on its way.
             assertEquals(recId, hooks.await("post-transcription-completed", 1, 10_000).get(0).json().getJsonObject("data").getString("recordingId"));
+            // VideoSDK's name for it, to a webhook that asked for that name.
+            assertEquals(recId, hooks.await("transcription-completed", 1, 10_000).get(0).json().getJsonObject("data").getString("recordingId"));
         }
     }
 
