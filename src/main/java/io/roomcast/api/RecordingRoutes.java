@@ -1,5 +1,6 @@
 package io.roomcast.api;
 
+import io.roomcast.output.recording.RecordingOptions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -46,10 +47,10 @@ final class RecordingRoutes extends Routes {
             if (enabled != null && !(enabled instanceof Boolean)) throw ApiException.badRequest("transcription.enabled must be true or false");
             transcribe = Boolean.TRUE.equals(enabled);
         }
-        String awsDirPath = dir;
-        boolean withTranscript = transcribe;
-        return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.preset(), r.config(), r.webhookUrl(),
-                awsDirPath, withTranscript));
+        String preSignedUrl = requests.optString(body, "preSignedUrl");
+        if (preSignedUrl != null) backend.webhooks().validateUrl("preSignedUrl", preSignedUrl);
+        RecordingOptions options = new RecordingOptions(r.webhookUrl(), dir, transcribe, preSignedUrl);
+        return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.preset(), r.config(), options));
     }
 
     private Future<JsonObject> delete(RoutingContext ctx) {

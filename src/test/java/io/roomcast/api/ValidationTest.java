@@ -76,6 +76,7 @@ class ValidationTest {
                 Arguments.of("GET", "/v2/livestreams/nosuchstream", null, 404, "not_found"),
                 Arguments.of("DELETE", "/v2/recordings/nosuchrecording", null, 404, "not_found"),
                 Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"templateUrl\": \"https://example.com/t\"}", 400, "invalid_request"),
+                Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"preSignedUrl\": \"ftp://example.com/f.mp4\"}", 400, "invalid_request"),
                 Arguments.of("POST", "/v2/hls/start", "{\"roomId\": \"ROOM\", \"config\": {\"templateUrl\": \"https://example.com/t\"}}", 400, "invalid_request"),
                 Arguments.of("POST", "/v2/recordings/start", "{\"roomId\": \"ROOM\", \"transcription\": {\"enabled\": true, \"summary\": {\"enabled\": true}}}", 400, "invalid_request"),
                 Arguments.of("POST", "/v2/transcription/start", "{\"roomId\": \"ROOM\", \"summary\": {\"enabled\": true}}", 400, "invalid_request"),

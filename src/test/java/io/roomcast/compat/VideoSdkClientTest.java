@@ -15,10 +15,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -41,15 +47,50 @@ class VideoSdkClientTest {
     @TempDir
     Path downloads;
     WebhookReceiver hooks;
+    PutReceiver bucket;
 
     @BeforeEach
     void receiver() throws Exception {
         hooks = new WebhookReceiver();
+        bucket = new PutReceiver();
     }
 
     @AfterEach
     void closeReceiver() {
         hooks.close();
+        bucket.close();
+    }
+
+    /** The user's own bucket behind a presigned URL: takes one PUT and keeps its bytes. */
+    static final class PutReceiver implements AutoCloseable {
+        final HttpServer server;
+        volatile byte[] body;
+        volatile String contentType;
+
+        PutReceiver() throws IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/upload", exchange -> {
+                boolean put = exchange.getRequestMethod().equals("PUT");
+                if (put) {
+                    try (InputStream in = exchange.getRequestBody()) {
+                        body = in.readAllBytes();
+                    }
+                    contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+                }
+                exchange.sendResponseHeaders(put ? 200 : 405, -1);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/upload?X-Amz-Signature=abc";
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
     }
 
     @Test
@@ -59,7 +100,8 @@ class VideoSdkClientTest {
                 .put("webhook", new JsonObject().put("endPoint", hooks.url())
                         .put("events", new JsonArray().add("participant-*").add("session-*").add("recording-stopped").add("hls-*")))
                 .put("autoStartConfig", new JsonObject()
-                        .put("recording", new JsonObject().put("config", new JsonObject().put("quality", "low")))
+                        .put("recording", new JsonObject().put("config", new JsonObject().put("quality", "low"))
+                                .put("preSignedUrl", bucket.url()))
                         .put("hls", new JsonObject().put("config", new JsonObject().put("quality", "low"))));
         Api.Response created = videosdk.post("/v2/rooms", create);
         assertEquals(200, created.status(), created.body());
@@ -115,6 +157,13 @@ class VideoSdkClientTest {
         assertTrue(stopped.getString("filePath").endsWith(".mp4"), stopped.encode());
         Media.Probe probe = Media.probe(Media.download(stopped.getString("fileUrl"), downloads.resolve("rec.mp4")).toString());
         assertEquals("h264", probe.videoCodec(), probe.toString());
+        // preSignedUrl: the same file was PUT to the user's own URL.
+        assertEquals("uploaded", stopped.getJsonObject("file").getJsonObject("preSignedUpload").getString("status"), stopped.encode());
+        assertEquals("video/mp4", bucket.contentType);
+        Path theirs = downloads.resolve("theirs.mp4");
+        Files.write(theirs, bucket.body);
+        assertEquals(stopped.getJsonObject("file").getLong("size"), Files.size(theirs));
+        assertEquals(probe.videoFrames(), Media.probe(theirs.toString()).videoFrames());
 
         // DELETE: the objects go, the listing keeps a tombstone; deleting again answers it.
         String recId = stopped.getString("id");

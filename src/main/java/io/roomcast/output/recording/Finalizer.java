@@ -36,13 +36,18 @@ final class Finalizer {
     static JsonObject finish(ObjectStore store, Path fragmented, Path dir, String keyBase, OutputConfig config,
                              long fallbackMicros, int parts) throws Exception {
         String ext = config.audioOnly() ? ".m4a" : ".mp4";
-        Path mp4 = dir.resolve("final" + ext);
+        Path mp4 = finalFile(dir, config);
         Remux.Info info = Remux.toMp4(fragmented, mp4);
         String key = keyBase + ext;
         store.putFile(key, mp4, config.audioOnly() ? "audio/mp4" : "video/mp4");
         JsonObject file = fileJson(key, Files.size(mp4), config, info.durationMicros() > 0 ? info.durationMicros() : fallbackMicros);
         deleteParts(store, keyBase, parts);
         return file;
+    }
+
+    /** Where {@link #finish} leaves the finished file (until the recording's folder is removed). */
+    static Path finalFile(Path dir, OutputConfig config) {
+        return dir.resolve("final" + (config.audioOnly() ? ".m4a" : ".mp4"));
     }
 
     static JsonObject fileJson(String key, long size, OutputConfig config, long durationMicros) {

@@ -52,6 +52,7 @@ final class Recording extends Output {
     final String webhookUrl;
     final String awsDirPath;
     final boolean transcribe;
+    private final String preSignedUrl;
     private final ExecutorService uploader;
     private Muxer muxer;
     private long fileStartSessionMicros;
@@ -74,13 +75,14 @@ final class Recording extends Output {
     volatile JsonArray participantFiles;
 
     Recording(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
-              Path dataDir, String awsDirPath, String webhookUrl, boolean transcribe, long spillLimitBytes) throws IOException {
+              Path dataDir, RecordingOptions options, long spillLimitBytes) throws IOException {
         super("recording", id, roomId, sessionId, config, listener);
         this.store = store;
-        this.awsDirPath = awsDirPath;
+        this.awsDirPath = options.awsDirPath();
         this.keyBase = prefix(awsDirPath) + "recordings/" + roomId + "/" + sessionId + "/" + id;
-        this.webhookUrl = webhookUrl;
-        this.transcribe = transcribe;
+        this.webhookUrl = options.webhookUrl();
+        this.transcribe = options.transcribe();
+        this.preSignedUrl = options.preSignedUrl();
         this.spillLimitBytes = spillLimitBytes;
         this.dir = dataDir.resolve("recordings").resolve(id);
         Files.createDirectories(dir);
@@ -257,6 +259,10 @@ final class Recording extends Output {
         uploader.shutdown();
         if (!uploader.awaitTermination(30, TimeUnit.MINUTES)) LOG.warning("recording " + id + ": parts still uploading");
         file = Finalizer.finish(store, local, dir, keyBase, config, duration, seq);
+        if (preSignedUrl != null) {
+            file.put("preSignedUpload", PreSignedUpload.put(preSignedUrl, Finalizer.finalFile(dir, config),
+                    file.getString("type")).toJson());
+        }
         participantFiles = finishVoices();
         deleteLocal();
         setStatus(OutputStatus.STOPPED, null);

@@ -61,14 +61,14 @@ public final class Recordings implements RecordingLookup, Output.Listener {
         outputs.resolve(preset, config);
     }
 
-    public JsonObject start(String roomId, String preset, JsonObject config, String webhookUrl, String awsDirPath, boolean transcribe) {
+    public JsonObject start(String roomId, String preset, JsonObject config, RecordingOptions options) {
         OutputConfig cfg = outputs.resolve(preset, config);
         Session s = outputs.admit(roomId, Recording.class, running ->
                 Refusal.conflict("already_recording", "room " + roomId + " is already being recorded (" + running.id() + ")"));
         Recording r;
         try {
             r = new Recording(Ids.hex24(), roomId, s.sessionId(), cfg, this, store, outputs.settings().dataDir(),
-                    awsDirPath, webhookUrl, transcribe, outputs.settings().maxSpillBytesPerRecording());
+                    options, outputs.settings().maxSpillBytesPerRecording());
         } catch (IOException e) {
             throw Refusal.internal("storage_error", "cannot prepare the local recording folder");
         }
