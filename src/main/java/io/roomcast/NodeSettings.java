@@ -3,11 +3,13 @@ package io.roomcast;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.roomcast.cluster.Cluster;
 import io.roomcast.config.Config;
+import io.roomcast.config.ConfigException;
 import io.roomcast.encode.EncodeGroup;
 import io.roomcast.encode.Presets;
 import io.roomcast.events.Events;
 import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.RtpIngest;
+import io.roomcast.outbound.OutboundPolicy;
 import io.roomcast.output.Outputs;
 import io.roomcast.room.RoomService;
 import io.roomcast.storage.EmbeddedS3;
@@ -49,10 +51,19 @@ final class NodeSettings {
         return new Presets(Path.of(c.str("pipelines.dir")).toAbsolutePath(), c.str("pipelines.default"));
     }
 
-    static Webhooks.Settings webhooks(Config c) {
+    /** Where user-named destinations may be dialled; one policy for every dialler (fails fast on a bad range). */
+    static OutboundPolicy outbound(Config c) {
+        try {
+            return new OutboundPolicy(c.str("outbound.allow"), c.bool("webhooks.allowPrivateAddresses"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("config: " + e.getMessage());
+        }
+    }
+
+    static Webhooks.Settings webhooks(Config c, OutboundPolicy outbound) {
         return new Webhooks.Settings(c.str("webhooks.secret"), c.integer("webhooks.maxAttempts"),
                 c.lng("webhooks.initialBackoffMs"), c.lng("webhooks.maxBackoffMs"), c.lng("webhooks.timeoutMs"),
-                c.integer("webhooks.maxPending"), c.bool("webhooks.allowPrivateAddresses"));
+                c.integer("webhooks.maxPending"), outbound);
     }
 
     static RtpIngest.Settings ingest(Config c) {
@@ -70,11 +81,11 @@ final class NodeSettings {
                 c.lng("transcription.maxLagMs"), c.integer("transcription.threads"));
     }
 
-    static Outputs.Settings outputs(Config c) {
+    static Outputs.Settings outputs(Config c, OutboundPolicy outbound) {
         return new Outputs.Settings(c.dataDir(), videoEncoder(c.str("outputs.videoEncoder")), c.lng("mix.audioDelayMs"),
                 c.lng("outputs.rtmpConnectTimeoutMs"), c.integer("limits.maxOutputsPerRoom"),
                 c.integer("limits.maxOutputsPerNode"), c.integer("limits.maxRtmpDestinations"),
-                c.lng("limits.maxSpillBytesPerRecording"));
+                c.lng("limits.maxSpillBytesPerRecording"), outbound);
     }
 
     static PostCallService.Settings postCall(Config c) {

@@ -16,6 +16,7 @@ import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.MediaSink;
 import io.roomcast.ingest.RtpIngest;
 import io.roomcast.mix.AudioMixer;
+import io.roomcast.outbound.OutboundPolicy;
 import io.roomcast.output.ManifestStore;
 import io.roomcast.output.Outputs;
 import io.roomcast.output.hls.HlsStreams;
@@ -122,7 +123,8 @@ public final class Roomcast implements AutoCloseable {
 
     private void startParts() throws Exception {
         openStore();
-        webhooks = new Webhooks(vertx, NodeSettings.webhooks(config), registry);
+        OutboundPolicy outbound = NodeSettings.outbound(config);
+        webhooks = new Webhooks(vertx, NodeSettings.webhooks(config, outbound), registry);
         Events events = new Events(vertx, webhooks);
         rooms = NodeSettings.rooms(vertx, config, store, events, registry);
         ingest = new RtpIngest(vertx, rooms, events, NodeSettings.ingest(config), registry);
@@ -140,7 +142,7 @@ public final class Roomcast implements AutoCloseable {
         ingest.addSink(mixer);
 
         Presets presets = NodeSettings.presets(config);
-        Outputs.Settings outputSettings = NodeSettings.outputs(config);
+        Outputs.Settings outputSettings = NodeSettings.outputs(config, outbound);
         outputs = new Outputs(vertx, rooms, ingest, events, presets, outputSettings, registry);
         Layouts layouts = new Layouts(rooms, mixer);
         Composition composition = new Composition(rooms, mixer, layouts, outputs.members(), outputSettings.mixDelayMs(),

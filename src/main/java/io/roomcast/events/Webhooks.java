@@ -2,17 +2,17 @@ package io.roomcast.events;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.roomcast.errors.Refusal;
+import io.roomcast.outbound.OutboundPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayDeque;
@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -50,7 +49,7 @@ public final class Webhooks {
     private final long maxBackoffMs;
     private final long timeoutMs;
     private final int maxPending;
-    private final boolean allowPrivateAddresses;
+    private final OutboundPolicy outbound;
     private final AtomicInteger pending = new AtomicInteger();
     private final Map<String, Lane> lanes = new HashMap<>();
     private final Counter delivered;
@@ -61,7 +60,7 @@ public final class Webhooks {
 
     /** Config section {@code webhooks}. */
     public record Settings(String secret, int maxAttempts, long initialBackoffMs, long maxBackoffMs, long timeoutMs,
-                           int maxPending, boolean allowPrivateAddresses) {
+                           int maxPending, OutboundPolicy outbound) {
     }
 
     public Webhooks(Vertx vertx, Settings settings, MeterRegistry registry) {
@@ -71,7 +70,6 @@ public final class Webhooks {
         long maxBackoffMs = settings.maxBackoffMs();
         long timeoutMs = settings.timeoutMs();
         int maxPending = settings.maxPending();
-        boolean allowPrivateAddresses = settings.allowPrivateAddresses();
         this.vertx = vertx;
         this.client = WebClient.create(vertx, new WebClientOptions()
                 .setFollowRedirects(false)
@@ -83,7 +81,7 @@ public final class Webhooks {
         this.maxBackoffMs = maxBackoffMs;
         this.timeoutMs = timeoutMs;
         this.maxPending = maxPending;
-        this.allowPrivateAddresses = allowPrivateAddresses;
+        this.outbound = settings.outbound();
         this.delivered = registry.counter("roomcast_webhooks_total", "result", "delivered");
         this.retried = registry.counter("roomcast_webhooks_total", "result", "retried");
         this.failed = registry.counter("roomcast_webhooks_total", "result", "failed");
@@ -104,65 +102,26 @@ public final class Webhooks {
     }
 
     /**
-     * Refuses a webhook URL a client gives us: only http(s), with a host, at most 2048 characters, and
-     * (unless config allows it) not a loopback, private or link-local address literal.
+     * Refuses a webhook URL a client gives us: only http(s), with a host, at most 2048 characters,
+     * and not an address {@link OutboundPolicy} refuses.
      */
     public void validateUrl(String field, String url) {
         validateUrl(field, url, Set.of("http", "https"));
     }
 
-    /** Checks a destination URL: one of {@code schemes}, a host, and no internal address unless allowed. */
+    /** Checks a destination URL: one of {@code schemes}, a host, and an address the outbound policy allows. */
     public void validateUrl(String field, String url, Set<String> schemes) {
-        if (url == null || url.isBlank()) throw Refusal.invalid(field + " must be a non-empty URL");
-        if (url.length() > 2048) throw Refusal.invalid(field + " is longer than 2048 characters");
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw Refusal.invalid(field + " is not a valid URL");
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
-        if (!schemes.contains(scheme)) {
-            throw Refusal.invalid(field + " must use " + String.join(" or ", new TreeSet<>(schemes)));
-        }
-        String host = uri.getHost();
-        if (host == null || host.isEmpty()) throw Refusal.invalid(field + " must name a host");
-        if (!allowPrivateAddresses && isInternal(host)) {
-            throw Refusal.invalid("forbidden_address",
-                    field + " points at a loopback, private or link-local address, which this server does not allow");
-        }
-    }
-
-    private static boolean isInternal(String host) {
-        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        if (h.equalsIgnoreCase("localhost") || h.toLowerCase().endsWith(".localhost")) return true;
-        if (!h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) return false; // a name, not a literal
-        try {
-            return isInternal(InetAddress.getByName(h)); // a literal: parsed, no lookup
-        } catch (Exception e) {
-            return true;
-        }
-    }
-
-    static boolean isInternal(InetAddress a) {
-        return a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-                || a.isAnyLocalAddress() || a.isMulticastAddress()
-                || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc);
+        outbound.checkUrl(field, url, schemes);
     }
 
     /**
-     * A host name is checked when a delivery starts, by resolving it (off the event loop): a name that
-     * points inside is refused like an address literal would be.
+     * A delivery's host resolved once (off the event loop) and checked; the delivery then connects
+     * to that address, so the name cannot point elsewhere by the time it is dialled.
      */
-    private Future<Void> checkResolved(String url) {
-        if (allowPrivateAddresses) return Future.succeededFuture();
-        String host = URI.create(url).getHost();
-        return vertx.executeBlocking(() -> {
-            for (InetAddress a : InetAddress.getAllByName(host)) {
-                if (isInternal(a)) throw new IllegalStateException(host + " resolves to an internal address " + a.getHostAddress());
-            }
-            return null;
-        }, false);
+    private Future<SocketAddress> resolved(String url) {
+        URI uri = URI.create(url);
+        int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        return vertx.executeBlocking(() -> SocketAddress.inetSocketAddress(port, outbound.resolve(uri.getHost()).getHostAddress()), false);
     }
 
     /** One delivery waiting its turn. */
@@ -208,9 +167,9 @@ public final class Webhooks {
                 return;
             }
         }
-        checkResolved(url).onComplete(ok -> {
+        resolved(url).onComplete(ok -> {
             if (ok.succeeded()) {
-                attempt(d, 1);
+                attempt(d, 1, ok.result());
                 return;
             }
             blocked.increment();
@@ -220,8 +179,9 @@ public final class Webhooks {
         });
     }
 
-    private void attempt(Delivery d, int n) {
-        client.postAbs(d.url())
+    private void attempt(Delivery d, int n, SocketAddress to) {
+        client.requestAbs(HttpMethod.POST, to, d.url())
+                .followRedirects(false)
                 .timeout(timeoutMs)
                 .putHeader("Content-Type", "application/json")
                 .putHeader(SIGNATURE_HEADER, d.signature())
@@ -235,7 +195,7 @@ public final class Webhooks {
                     } else if (n < maxAttempts) {
                         retried.increment();
                         long delay = Math.min(maxBackoffMs, initialBackoffMs << Math.min(n - 1, 30));
-                        vertx.setTimer(delay, t -> attempt(d, n + 1));
+                        vertx.setTimer(delay, t -> attempt(d, n + 1, to));
                         return;
                     } else {
                         failed.increment();

@@ -8,6 +8,7 @@ import io.roomcast.encode.Presets;
 import io.roomcast.errors.Refusal;
 import io.roomcast.events.Events;
 import io.roomcast.ingest.RtpIngest;
+import io.roomcast.outbound.OutboundPolicy;
 import io.roomcast.room.Room;
 import io.roomcast.room.RoomService;
 import io.roomcast.room.Session;
@@ -38,7 +39,8 @@ public final class Outputs {
 
     /** What outputs need of the config. */
     public record Settings(Path dataDir, String videoEncoder, long mixDelayMs, long rtmpConnectTimeoutMs,
-                           int maxOutputsPerRoom, int maxOutputsPerNode, int maxRtmpDestinations, long maxSpillBytesPerRecording) {
+                           int maxOutputsPerRoom, int maxOutputsPerNode, int maxRtmpDestinations, long maxSpillBytesPerRecording,
+                           OutboundPolicy outbound) {
     }
 
     private final Vertx vertx;

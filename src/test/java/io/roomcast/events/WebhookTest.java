@@ -120,6 +120,7 @@ class WebhookTest {
     void internalAddressesAreRefusedWhenConfigSaysSo() throws Exception {
         var o = TestNode.defaults(data.resolve("strict"));
         o.put("webhooks.allowPrivateAddresses", false);
+        o.put("outbound.allow", "");
         try (Roomcast strict = TestNode.start(o)) {
             Api a = new Api(strict.httpPort(), Tokens.admin());
             for (String literal : new String[] {"http://127.0.0.1:9/h", "http://10.0.0.7/h", "http://[::1]/h",
@@ -142,6 +143,35 @@ class WebhookTest {
             }
             assertEquals(2, blocked, "session-started and participant-joined were not sent");
             assertEquals(0, strict.registry().counter("roomcast_webhooks_total", "result", "retried").count());
+        }
+    }
+
+    /**
+     * The shipped config, even with the development switch on: the cloud metadata service and other
+     * never-dialled addresses are refused, with a 400 naming the field, for every dialler (webhooks,
+     * RTMP, preSignedUrl) before anything is dialled.
+     */
+    @Test
+    void theMetadataServiceIsRefusedWhateverTheConfig() throws Exception {
+        var o = TestNode.defaults(data.resolve("dev"));
+        o.put("webhooks.allowPrivateAddresses", true);
+        try (Roomcast dev = TestNode.start(o)) {
+            Api a = new Api(dev.httpPort(), Tokens.admin());
+            String room = a.createRoom();
+            for (String url : new String[] {"http://169.254.169.254/latest/meta-data/", "http://[fe80::a9fe:a9fe]/", "http://0.0.0.0:9/h",
+                    "http://metadata.google.internal/computeMetadata/v1/"}) {
+                Api.Response hook = a.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", url)));
+                assertEquals(400, hook.status(), url + " " + hook.body());
+                assertEquals("forbidden_address", hook.errorCode());
+            }
+            Api.Response rtmp = a.post("/v2/livestreams/start", new JsonObject().put("roomId", room)
+                    .put("outputs", new JsonArray().add(new JsonObject().put("url", "rtmp://169.254.169.254/live"))));
+            assertEquals(400, rtmp.status(), rtmp.body());
+            assertEquals("forbidden_address", rtmp.errorCode());
+            Api.Response upload = a.post("/v2/recordings/start", new JsonObject().put("roomId", room)
+                    .put("preSignedUrl", "http://169.254.169.254/upload"));
+            assertEquals(400, upload.status(), upload.body());
+            assertEquals("forbidden_address", upload.errorCode());
         }
     }
 

@@ -28,8 +28,11 @@ class SessionLifecycleTest {
         return Tracks.join(id, name, Tracks.opus(audioSsrc), Tracks.camera("vp8", videoSsrc));
     }
 
+    static int rooms;
+
+    /** A new room each time: a customRoomId names one room (creating it again gives the same room back). */
     static String newRoom() {
-        return api.post("/v2/rooms", new JsonObject().put("customRoomId", "standup")).json().getString("roomId");
+        return api.post("/v2/rooms", new JsonObject().put("customRoomId", "standup-" + ++rooms)).json().getString("roomId");
     }
 
     static JsonObject session(String id) {

@@ -53,7 +53,7 @@ public final class Livestreams implements Output.Listener {
         Livestream ls = new Livestream(Ids.hex24(), roomId, s.sessionId(), webhookUrl);
         for (String url : urls) {
             ls.pushes.add(new RtmpPush(Ids.hex24(), ls.id, roomId, s.sessionId(), cfg, this, url,
-                    outputs.settings().rtmpConnectTimeoutMs()));
+                    outputs.settings().rtmpConnectTimeoutMs(), outputs.settings().outbound()));
         }
         running.put(ls.id, ls);
         JsonObject m = ls.toJson();

@@ -3,11 +3,14 @@ package io.roomcast.output.livestream;
 import io.roomcast.encode.Muxer;
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
+import io.roomcast.outbound.OutboundPolicy;
 import io.roomcast.output.Output;
 import io.roomcast.output.OutputStatus;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -32,13 +35,15 @@ final class RtmpPush extends Output {
     private boolean everStarted;
     private boolean keyRequested;
     final AtomicLong reconnects = new AtomicLong();
+    private final OutboundPolicy outbound;
     volatile String lastError;
 
     RtmpPush(String id, String livestreamId, String roomId, String sessionId, OutputConfig config, Listener listener,
-             String url, long firstConnectTimeoutMs) {
+             String url, long firstConnectTimeoutMs, OutboundPolicy outbound) {
         super("rtmp", id, roomId, sessionId, config, listener);
         this.livestreamId = livestreamId;
         this.url = url;
+        this.outbound = outbound;
         this.firstConnectTimeoutMs = firstConnectTimeoutMs;
     }
 
@@ -61,8 +66,15 @@ final class RtmpPush extends Output {
                 return;
             }
             keyRequested = false;
+            String dial;
             try {
-                muxer = new Muxer("flv", url, streams, Map.of("rw_timeout", "5000000", "flvflags", "no_duration_filesize"), p.micros());
+                dial = checkedUrl();
+            } catch (IllegalStateException refused) {
+                fail("refused to connect: " + refused.getMessage());
+                return;
+            }
+            try {
+                muxer = new Muxer("flv", dial, streams, Map.of("rw_timeout", "5000000", "flvflags", "no_duration_filesize"), p.micros());
             } catch (IOException e) {
                 dropped(now, e);
                 return;
@@ -77,6 +89,19 @@ final class RtmpPush extends Output {
         } catch (IOException e) {
             dropped(now, e);
         }
+    }
+
+    /**
+     * The URL to dial, its host resolved and checked by the outbound policy at every (re)connect. A
+     * plain rtmp:// URL is dialled at the checked address itself; rtmps:// keeps the name for TLS,
+     * so FFmpeg resolves it again (a rebinding window the issue notes).
+     */
+    private String checkedUrl() {
+        URI uri = URI.create(url);
+        InetAddress ip = outbound.resolve(uri.getHost());
+        if (!"rtmp".equalsIgnoreCase(uri.getScheme()) || uri.getHost().startsWith("[")) return url;
+        String literal = ip.getAddress().length == 16 ? "[" + ip.getHostAddress() + "]" : ip.getHostAddress();
+        return url.replaceFirst("(?i)^rtmp://[^/:]+", "rtmp://" + literal);
     }
 
     private void dropped(long now, IOException e) {

@@ -1,5 +1,6 @@
 package io.roomcast.output.recording;
 
+import io.roomcast.outbound.OutboundPolicy;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -13,7 +14,8 @@ import java.util.logging.Logger;
 
 /**
  * The finished file PUT to the URL a recording start gave as {@code preSignedUrl} (VideoSDK's
- * destination: a URL the user presigned on their own bucket). On the recording's own thread,
+ * destination: a URL the user presigned on their own bucket), once its host passed the outbound
+ * policy (Java's HTTP client then resolves it again: not pinned like webhooks). On the recording's own thread,
  * after the file is in Roomcast's store; a failure is reported in the file's JSON, never loses
  * the stored file.
  */
@@ -39,7 +41,12 @@ final class PreSignedUpload {
     private PreSignedUpload() {
     }
 
-    static Result put(String url, Path file, String contentType) {
+    static Result put(String url, Path file, String contentType, OutboundPolicy outbound) {
+        try {
+            outbound.resolve(URI.create(url).getHost());
+        } catch (IllegalStateException refused) {
+            return new Result(Status.FAILED, 0, "refused: " + refused.getMessage());
+        }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)

@@ -3,6 +3,7 @@ package io.roomcast.output.recording;
 import io.roomcast.encode.Muxer;
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
+import io.roomcast.outbound.OutboundPolicy;
 import io.roomcast.output.Output;
 import io.roomcast.output.OutputStatus;
 import io.roomcast.storage.ObjectStore;
@@ -53,6 +54,7 @@ final class Recording extends Output {
     final String awsDirPath;
     final boolean transcribe;
     private final String preSignedUrl;
+    private final OutboundPolicy outbound;
     private final ExecutorService uploader;
     private Muxer muxer;
     private long fileStartSessionMicros;
@@ -75,7 +77,7 @@ final class Recording extends Output {
     volatile JsonArray participantFiles;
 
     Recording(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
-              Path dataDir, RecordingOptions options, long spillLimitBytes) throws IOException {
+              Path dataDir, RecordingOptions options, long spillLimitBytes, OutboundPolicy outbound) throws IOException {
         super("recording", id, roomId, sessionId, config, listener);
         this.store = store;
         this.awsDirPath = options.awsDirPath();
@@ -83,6 +85,7 @@ final class Recording extends Output {
         this.webhookUrl = options.webhookUrl();
         this.transcribe = options.transcribe();
         this.preSignedUrl = options.preSignedUrl();
+        this.outbound = outbound;
         this.spillLimitBytes = spillLimitBytes;
         this.dir = dataDir.resolve("recordings").resolve(id);
         Files.createDirectories(dir);
@@ -261,7 +264,7 @@ final class Recording extends Output {
         file = Finalizer.finish(store, local, dir, keyBase, config, duration, seq);
         if (preSignedUrl != null) {
             file.put("preSignedUpload", PreSignedUpload.put(preSignedUrl, Finalizer.finalFile(dir, config),
-                    file.getString("type")).toJson());
+                    file.getString("type"), outbound).toJson());
         }
         participantFiles = finishVoices();
         deleteLocal();

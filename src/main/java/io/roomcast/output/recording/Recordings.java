@@ -68,7 +68,7 @@ public final class Recordings implements RecordingLookup, Output.Listener {
         Recording r;
         try {
             r = new Recording(Ids.hex24(), roomId, s.sessionId(), cfg, this, store, outputs.settings().dataDir(),
-                    options, outputs.settings().maxSpillBytesPerRecording());
+                    options, outputs.settings().maxSpillBytesPerRecording(), outputs.settings().outbound());
         } catch (IOException e) {
             throw Refusal.internal("storage_error", "cannot prepare the local recording folder");
         }
