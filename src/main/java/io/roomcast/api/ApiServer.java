@@ -83,13 +83,16 @@ public final class ApiServer {
 
         long maxBody = config.lng("http.maxBodyBytes");
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBody);
-        r.route("/v2/*").handler(ctx -> {
-            // A WebSocket upgrade has no body, and one read by BodyHandler can no longer be upgraded.
-            if ("websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) ctx.next();
-            else body.handle(ctx);
-        });
-        r.route("/v2/*").handler(auth::authenticate);
-        if (routing != null) r.route("/v2/*").handler(routing::route);
+        // Roomcast's API, and VideoSDK's paths for live transcription: the same guards on both.
+        for (String api : List.of("/v2/*", "/ai/v1/*")) {
+            r.route(api).handler(ctx -> {
+                // A WebSocket upgrade has no body, and one read by BodyHandler can no longer be upgraded.
+                if ("websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) ctx.next();
+                else body.handle(ctx);
+            });
+            r.route(api).handler(auth::authenticate);
+            if (routing != null) r.route(api).handler(routing::route);
+        }
         for (Routes resource : resources) resource.mount(r);
 
         r.route().failureHandler(Replies.failure(maxBody));

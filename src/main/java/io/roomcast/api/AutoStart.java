@@ -52,9 +52,13 @@ final class AutoStart {
             JsonObject event = msg.body();
             if (!"session-started".equals(event.getString("webhookType"))) return;
             String roomId = event.getJsonObject("data").getString("roomId");
-            if (!rooms.isLocal(roomId)) return;
-            Room room = rooms.room(roomId);
-            if (room.autoStartConfig() == null) return;
+            Room room;
+            try {
+                room = rooms.isLocal(roomId) ? rooms.room(roomId) : null;
+            } catch (RuntimeException gone) { // released or moved since the event
+                return;
+            }
+            if (room == null || room.autoStartConfig() == null) return;
             for (Map.Entry<String, Object> e : room.autoStartConfig()) {
                 var prepare = kinds.get(e.getKey());
                 if (prepare == null || !(e.getValue() instanceof JsonObject body)) continue;

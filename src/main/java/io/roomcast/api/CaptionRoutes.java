@@ -26,8 +26,11 @@ final class CaptionRoutes extends Routes {
     @Override
     void mount(Router r) {
         r.post("/v2/transcription/start").handler(api(this::start));
-        r.post("/v2/transcription/end").handler(api(ctx ->
-                backend.transcription().stop(bodyRoomId(ctx, requests.body(ctx))).map(TranscriptionService.Live::toJson)));
+        r.post("/v2/transcription/end").handler(api(this::end));
+        // VideoSDK's paths for the same calls, and the room's running transcription as a list.
+        r.post("/ai/v1/realtime-transcriptions/start").handler(api(this::start));
+        r.post("/ai/v1/realtime-transcriptions/end").handler(api(this::end));
+        r.get("/ai/v1/realtime-transcriptions").handler(api(this::running));
         r.get("/v2/rooms/:roomId/captions/ws").handler(this::webSocket);
         r.get("/v2/rooms/:roomId/captions").handler(this::captions);
     }
@@ -35,6 +38,19 @@ final class CaptionRoutes extends Routes {
     private Future<JsonObject> start(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
         return prepare(bodyRoomId(ctx, body), body).get();
+    }
+
+    private Future<JsonObject> end(RoutingContext ctx) {
+        return backend.transcription().stop(bodyRoomId(ctx, requests.body(ctx))).map(TranscriptionService.Live::toJson);
+    }
+
+    private Future<JsonObject> running(RoutingContext ctx) {
+        Requests.Page page = requests.page(ctx);
+        String roomId = auth.roomFilter(ctx);
+        if (roomId == null) throw ApiException.badRequest("roomId is required");
+        TranscriptionService.Live live = backend.transcription().running(roomId);
+        return Future.succeededFuture(page.of(live == null ? List.<TranscriptionService.Live>of() : List.of(live),
+                TranscriptionService.Live::toJson));
     }
 
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */

@@ -43,6 +43,8 @@ class AuthTest {
     void missingTokenIsRefused() {
         assertUnauthorized(admin.as(null).get("/v2/rooms"));
         assertUnauthorized(admin.as(null).post("/v2/rooms", new JsonObject()));
+        assertUnauthorized(admin.as(null).get("/ai/v1/realtime-transcriptions?roomId=" + roomA));
+        assertUnauthorized(admin.as(null).post("/ai/v1/realtime-transcriptions/start", new JsonObject().put("roomId", roomA)));
         Api.Response basic = admin.as(null).send("GET", "/v2/rooms", null, null);
         assertUnauthorized(basic);
     }

@@ -178,6 +178,15 @@ class VideoSdkClientTest {
         assertEquals(null, listed.getValue("file"));
         assertEquals("deleted", videosdk.delete("/v2/recordings/" + recId).json().getString("status"));
 
+        // Live transcription on VideoSDK's paths.
+        JsonObject live = videosdk.post("/ai/v1/realtime-transcriptions/start", new JsonObject().put("roomId", "standup-42")).json();
+        assertEquals(roomId, live.getString("roomId"), live.encode());
+        JsonArray running = videosdk.get("/ai/v1/realtime-transcriptions?roomId=" + roomId).json().getJsonArray("data");
+        assertEquals(live.getString("id"), running.getJsonObject(0).getString("id"), running.encode());
+        Api.Response ended = videosdk.post("/ai/v1/realtime-transcriptions/end", new JsonObject().put("roomId", roomId));
+        assertEquals(200, ended.status(), ended.body());
+        assertTrue(videosdk.get("/ai/v1/realtime-transcriptions?roomId=" + roomId).json().getJsonArray("data").isEmpty());
+
         // Deactivated: the room says so and takes no more joins.
         api.delete("/v2/rooms/" + roomId + "/participants/ann");
         hooks.await("session-ended", 1, 10_000);
