@@ -167,7 +167,7 @@ public final class Roomcast implements AutoCloseable {
         ingest.listen().await(30, TimeUnit.SECONDS);
 
         api = new ApiServer(vertx, config, new Backend(rooms, ingest, transcription, layouts, recordings, livestreams, hls,
-                postCall, webhooks, store), registry, cluster);
+                postCall, webhooks, store, outputs), registry, cluster);
         api.listen().await(30, TimeUnit.SECONDS);
         if (cluster != null) joinCluster(layouts, livestreams);
         LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port()

@@ -8,8 +8,8 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import static io.roomcast.api.Replies.api;
 
@@ -51,7 +51,7 @@ final class LivestreamRoutes extends Routes {
             }
             urls.add(key == null || key.isEmpty() ? url : url.replaceAll("/+$", "") + "/" + key);
         }
-        return () -> Future.succeededFuture(backend.livestreams().start(r.roomId(), urls, r.preset(), r.config(), r.webhookUrl()));
+        return () -> Future.succeededFuture(backend.livestreams().start(r.roomId(), urls, r.plan(), r.webhookUrl()));
     }
 
     private Future<JsonObject> list(RoutingContext ctx) {

@@ -50,7 +50,7 @@ final class RecordingRoutes extends Routes {
         String preSignedUrl = requests.optString(body, "preSignedUrl");
         if (preSignedUrl != null) backend.webhooks().validateUrl("preSignedUrl", preSignedUrl);
         RecordingOptions options = new RecordingOptions(r.webhookUrl(), dir, transcribe, preSignedUrl);
-        return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.preset(), r.config(), options));
+        return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.plan(), options));
     }
 
     private Future<JsonObject> delete(RoutingContext ctx) {

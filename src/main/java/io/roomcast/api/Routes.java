@@ -2,6 +2,7 @@ package io.roomcast.api;
 
 import io.roomcast.cluster.Cluster;
 import io.roomcast.config.Config;
+import io.roomcast.encode.OutputConfig;
 import io.roomcast.room.RoomService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -110,7 +111,7 @@ abstract class Routes {
     }
 
     /** Fields every output start shares: roomId (with access check), preset, config, webhookUrl. */
-    protected record OutputRequest(String roomId, String preset, JsonObject config, String webhookUrl) {
+    protected record OutputRequest(String roomId, OutputConfig plan, String webhookUrl) {
     }
 
     protected OutputRequest outputRequest(String roomId, JsonObject body) {
@@ -121,7 +122,6 @@ abstract class Routes {
         if (config != null && config.containsKey("layout") && !(config.getValue("layout") instanceof JsonObject)) {
             throw ApiException.badRequest("config.layout must be an object");
         }
-        backend.recordings().checkPlan(preset, config);
-        return new OutputRequest(roomId, preset, config, webhookUrl(body));
+        return new OutputRequest(roomId, backend.outputs().resolve(preset, config), webhookUrl(body));
     }
 }

@@ -56,8 +56,8 @@ public final class HlsStreams implements Output.Listener {
         captions = source;
     }
 
-    public JsonObject start(String roomId, String preset, JsonObject config, String webhookUrl) {
-        OutputConfig cfg = outputs.resolve(preset, config);
+    /** Starts HLS of the room with a plan from {@link Outputs#resolve}. */
+    public JsonObject start(String roomId, OutputConfig cfg, String webhookUrl) {
         Session s = outputs.admit(roomId, HlsStream.class, running ->
                 Refusal.conflict("already_streaming", "room " + roomId + " already has HLS running (" + running.id() + ")"));
         String id = Ids.hex24();

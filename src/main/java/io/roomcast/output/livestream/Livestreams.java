@@ -43,8 +43,8 @@ public final class Livestreams implements Output.Listener {
                 s -> s.pastReconnects.get() + outputs.running(RtmpPush.class).mapToLong(p -> p.reconnects.get()).sum()).register(registry);
     }
 
-    public JsonObject start(String roomId, List<String> urls, String preset, JsonObject config, String webhookUrl) {
-        OutputConfig cfg = outputs.resolve(preset, config);
+    /** Starts one RTMP push per URL with a plan from {@link Outputs#resolve}. */
+    public JsonObject start(String roomId, List<String> urls, OutputConfig cfg, String webhookUrl) {
         Session s = outputs.ongoing(roomId);
         int max = outputs.settings().maxRtmpDestinations();
         if (urls.isEmpty()) throw Refusal.invalid("outputs must name at least one RTMP destination");

@@ -56,13 +56,8 @@ public final class Recordings implements RecordingLookup, Output.Listener {
         onTranscribe = c;
     }
 
-    /** Refuses a preset and config that do not make a plan, before anything starts (every output kind plans alike). */
-    public void checkPlan(String preset, JsonObject config) {
-        outputs.resolve(preset, config);
-    }
-
-    public JsonObject start(String roomId, String preset, JsonObject config, RecordingOptions options) {
-        OutputConfig cfg = outputs.resolve(preset, config);
+    /** Starts a recording of the room with a plan from {@link Outputs#resolve}. */
+    public JsonObject start(String roomId, OutputConfig cfg, RecordingOptions options) {
         Session s = outputs.admit(roomId, Recording.class, running ->
                 Refusal.conflict("already_recording", "room " + roomId + " is already being recorded (" + running.id() + ")"));
         Recording r;
