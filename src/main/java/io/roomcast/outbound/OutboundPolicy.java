@@ -63,21 +63,23 @@ public final class OutboundPolicy {
         if (!schemes.contains(scheme)) throw Refusal.invalid(field + " must use " + String.join(" or ", new TreeSet<>(schemes)));
         String host = uri.getHost();
         if (host == null || host.isEmpty()) throw Refusal.invalid(field + " must name a host");
-        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        String h = unbracketed(host);
         String lower = h.toLowerCase(Locale.ROOT);
         if (METADATA_NAMES.contains(lower)) throw forbidden(field, "a cloud metadata service");
-        boolean literal = h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
-        boolean localName = lower.equals("localhost") || lower.endsWith(".localhost");
-        if (literal || localName) {
+        InetAddress a;
+        if (lower.equals("localhost") || lower.endsWith(".localhost")) {
+            a = InetAddress.getLoopbackAddress(); // always loopback (RFC 6761): no lookup on the caller's thread
+        } else if (h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
             try {
-                for (InetAddress a : literal ? new InetAddress[] {InetAddress.getByName(h)} : resolver.resolve(h)) {
-                    String why = refusal(a);
-                    if (why != null) throw forbidden(field, why);
-                }
+                a = InetAddress.getByName(h); // a literal: parsed, no lookup
             } catch (UnknownHostException e) {
                 throw Refusal.invalid(field + " has a host that is not an address");
             }
+        } else {
+            return uri; // a name: checked when it is dialled
         }
+        String why = refusal(a);
+        if (why != null) throw forbidden(field, why);
         return uri;
     }
 
@@ -86,7 +88,7 @@ public final class OutboundPolicy {
      * to, or an {@link IllegalStateException} saying why it may not be dialled.
      */
     public InetAddress resolve(String host) {
-        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        String h = unbracketed(host);
         if (METADATA_NAMES.contains(h.toLowerCase(Locale.ROOT))) throw new IllegalStateException(h + " is a cloud metadata service");
         InetAddress[] all;
         try {
@@ -121,6 +123,10 @@ public final class OutboundPolicy {
         boolean cgnat = b.length == 4 && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
         boolean ula = b.length == 16 && (b[0] & 0xfe) == 0xfc;
         return a.isLoopbackAddress() || a.isSiteLocalAddress() || cgnat || ula;
+    }
+
+    private static String unbracketed(String host) {
+        return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     }
 
     private static Refusal forbidden(String field, String why) {

@@ -20,6 +20,8 @@ final class RoomRecords {
     static final String PREFIX = "meta/rooms/";
 
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    /** customRoomId to roomId: every path and body naming a room looks here, so no scan of all rooms. */
+    private final Map<String, String> byCustomId = new ConcurrentHashMap<>();
     private final Persister persister;
     private final int maxRooms;
     private volatile String node;
@@ -49,10 +51,12 @@ final class RoomRecords {
 
     void put(Room room) {
         rooms.put(room.roomId(), room);
+        if (room.customRoomId() != null) byCustomId.putIfAbsent(room.customRoomId(), room.roomId());
     }
 
     void remove(String roomId) {
-        rooms.remove(roomId);
+        Room room = rooms.remove(roomId);
+        if (room != null && room.customRoomId() != null) byCustomId.remove(room.customRoomId(), roomId);
     }
 
     int size() {
@@ -71,7 +75,7 @@ final class RoomRecords {
             id = Ids.roomId();
         } while (rooms.containsKey(id));
         Room room = new Room(id, customRoomId, Instant.now().toString(), webhookUrl, webhookEvents, false, autoStartConfig);
-        rooms.put(id, room);
+        put(room);
         return room;
     }
 
@@ -88,8 +92,8 @@ final class RoomRecords {
     }
 
     private Room byCustomId(String customRoomId) {
-        for (Room r : rooms.values()) if (customRoomId.equals(r.customRoomId())) return r;
-        return null;
+        String id = byCustomId.get(customRoomId);
+        return id == null ? null : rooms.get(id);
     }
 
     String canonicalId(String idOrCustom) {
