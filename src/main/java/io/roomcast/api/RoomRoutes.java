@@ -2,6 +2,7 @@ package io.roomcast.api;
 
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.events.EventTypes;
+import io.roomcast.room.AutoClose;
 import io.roomcast.room.Room;
 import io.roomcast.room.Session;
 import io.vertx.core.Future;
@@ -65,16 +66,31 @@ final class RoomRoutes extends Routes {
         }
         JsonObject autoStartConfig = requests.optObject(body, "autoStartConfig");
         if (autoStartConfig != null) autoStart.check(autoStartConfig);
-        if (body.containsKey("autoCloseConfig")) {
-            throw ApiException.badRequest("autoCloseConfig is not supported by this version: end sessions with POST /v2/sessions/end"
-                    + " (a session also ends sessions.graceSeconds after its last participant leaves)");
-        }
-        if (cluster == null) return rooms.createRoom(customRoomId, url, events, autoStartConfig).map(Room::toJson);
+        AutoClose autoClose = autoClose(requests.optObject(body, "autoCloseConfig"));
+        if (cluster == null) return rooms.createRoom(customRoomId, url, events, autoStartConfig, autoClose).map(Room::toJson);
         // In a cluster the room lives here (the entry node placed it by load): say so in the shared map.
-        return rooms.createRoom(customRoomId, url, events, autoStartConfig).compose(room -> vertx.executeBlocking(() -> {
+        return rooms.createRoom(customRoomId, url, events, autoStartConfig, autoClose).compose(room -> vertx.executeBlocking(() -> {
             cluster.own(room.roomId());
             return room.toJson();
         }, false));
+    }
+
+    /** VideoSDK's {@code autoCloseConfig {type, duration}}: duration in seconds, type session-ends (default) or session-end-and-deactivate. */
+    private AutoClose autoClose(JsonObject config) {
+        if (config == null) return null;
+        for (String k : config.fieldNames()) {
+            if (!k.equals("type") && !k.equals("duration")) {
+                throw ApiException.badRequest("autoCloseConfig." + k + " is not known: autoCloseConfig takes type and duration (seconds)");
+            }
+        }
+        String wire = Requests.field("autoCloseConfig.", () -> requests.optString(config, "type"));
+        AutoClose.Type type = wire == null ? AutoClose.Type.SESSION_ENDS : AutoClose.Type.of(wire);
+        if (type == null) {
+            throw ApiException.badRequest("autoCloseConfig.type must be one of [session-end-and-deactivate, session-ends]");
+        }
+        long duration = Requests.field("autoCloseConfig.",
+                () -> requests.integer(config, "duration", (long) AutoClose.NO_LIMIT, 1, 7 * 24 * 3600));
+        return new AutoClose(type, (int) duration);
     }
 
     private Future<JsonObject> deactivate(RoutingContext ctx) {

@@ -11,15 +11,18 @@ import java.util.Set;
  * room refuses joins. The webhook's events are types or patterns ({@code "*"}, {@code "recording-*"}).
  */
 public record Room(String roomId, String customRoomId, String createdAt, String webhookUrl, List<String> webhookEvents,
-                   boolean disabled, JsonObject autoStartConfig) {
+                   boolean disabled, JsonObject autoStartConfig, AutoClose autoClose) {
 
-    /** {@code autoStartConfig}: what a session's start starts (VideoSDK's field, checked by the API); null for nothing. */
+    /**
+     * {@code autoStartConfig}: what a session's start starts (VideoSDK's field, checked by the API); null for nothing.
+     * {@code autoClose}: how long its sessions may last and whether their end deactivates it; null for no such rule.
+     */
     public Room {
         autoStartConfig = autoStartConfig == null ? null : autoStartConfig.copy();
     }
 
     public Room deactivated() {
-        return new Room(roomId, customRoomId, createdAt, webhookUrl, webhookEvents, true, autoStartConfig);
+        return new Room(roomId, customRoomId, createdAt, webhookUrl, webhookEvents, true, autoStartConfig, autoClose);
     }
 
     /** Roomcast's fields, and VideoSDK's names for the same things ({@code id}, {@code webhook.endPoint}). */
@@ -31,6 +34,7 @@ public record Room(String roomId, String customRoomId, String createdAt, String 
                 .put("createdAt", createdAt)
                 .put("disabled", disabled);
         if (autoStartConfig != null) json.put("autoStartConfig", autoStartConfig.copy());
+        if (autoClose != null) json.put("autoCloseConfig", autoClose.toJson());
         if (webhookUrl != null) {
             JsonObject webhook = new JsonObject().put("url", webhookUrl).put("endPoint", webhookUrl);
             if (webhookEvents != null) webhook.put("events", new JsonArray(webhookEvents));
@@ -47,7 +51,7 @@ public record Room(String roomId, String customRoomId, String createdAt, String 
         }
         return new Room(json.getString("roomId"), json.getString("customRoomId"), json.getString("createdAt"),
                 webhook == null ? null : webhook.getString("url"), events, json.getBoolean("disabled", false),
-                json.getJsonObject("autoStartConfig"));
+                json.getJsonObject("autoStartConfig"), AutoClose.fromJson(json.getJsonObject("autoCloseConfig")));
     }
 
     /** Events sent to a webhook only when it names them: frequent, and of use to few (an SFU's keyframe hook). */

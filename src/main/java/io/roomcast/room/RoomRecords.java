@@ -64,7 +64,8 @@ final class RoomRecords {
     }
 
     /** A new room, or the existing one of this {@code customRoomId}. */
-    synchronized Room create(String customRoomId, String webhookUrl, List<String> webhookEvents, JsonObject autoStartConfig) {
+    synchronized Room create(String customRoomId, String webhookUrl, List<String> webhookEvents, JsonObject autoStartConfig,
+                        AutoClose autoClose) {
         Room existing = customRoomId == null ? null : byCustomId(customRoomId);
         if (existing != null) return existing;
         if (rooms.size() >= maxRooms) {
@@ -74,7 +75,7 @@ final class RoomRecords {
         do {
             id = Ids.roomId();
         } while (rooms.containsKey(id));
-        Room room = new Room(id, customRoomId, Instant.now().toString(), webhookUrl, webhookEvents, false, autoStartConfig);
+        Room room = new Room(id, customRoomId, Instant.now().toString(), webhookUrl, webhookEvents, false, autoStartConfig, autoClose);
         put(room);
         return room;
     }

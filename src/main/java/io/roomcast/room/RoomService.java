@@ -190,8 +190,9 @@ public final class RoomService {
     // ---- rooms ----
 
     /** A new room, or the existing one of this {@code customRoomId} (creation is idempotent on it, as in VideoSDK). */
-    public Future<Room> createRoom(String customRoomId, String webhookUrl, List<String> webhookEvents, JsonObject autoStartConfig) {
-        return records.persist(records.create(customRoomId, webhookUrl, webhookEvents, autoStartConfig));
+    public Future<Room> createRoom(String customRoomId, String webhookUrl, List<String> webhookEvents, JsonObject autoStartConfig,
+                                   AutoClose autoClose) {
+        return records.persist(records.create(customRoomId, webhookUrl, webhookEvents, autoStartConfig, autoClose));
     }
 
     /** The room id of a room named by its id or its customRoomId (unknown names come back as given). */
