@@ -22,6 +22,7 @@ import io.roomcast.output.Outputs;
 import io.roomcast.output.hls.HlsStreams;
 import io.roomcast.output.livestream.Livestreams;
 import io.roomcast.output.recording.Recordings;
+import io.roomcast.room.AutoCloser;
 import io.roomcast.room.Room;
 import io.roomcast.room.RoomService;
 import io.roomcast.storage.EmbeddedS3;
@@ -127,6 +128,7 @@ public final class Roomcast implements AutoCloseable {
         webhooks = new Webhooks(vertx, NodeSettings.webhooks(config, outbound), registry);
         Events events = new Events(vertx, webhooks);
         rooms = NodeSettings.rooms(vertx, config, store, events, registry);
+        new AutoCloser(vertx, rooms).listen();
         ingest = new RtpIngest(vertx, rooms, events, NodeSettings.ingest(config), registry);
         if ("always".equals(config.str("ingest.decodeVideo"))) {
             ingest.addSink(new MediaSink() { // a stage that always wants pictures keeps every camera decoded
@@ -152,6 +154,7 @@ public final class Roomcast implements AutoCloseable {
         LOG.info(() -> "video encoder for outputs: " + outputSettings.videoEncoder());
         Persister persister = new Persister(store);
         recordings = new Recordings(outputs, store, new ManifestStore(store, persister, "meta/recordings/"), registry);
+        ingest.addSink(recordings.trackCopies());
         hls = new HlsStreams(vertx, outputs, store, new ManifestStore(store, persister, "meta/hls/"));
         Livestreams livestreams = new Livestreams(outputs, new ManifestStore(store, persister, "meta/livestreams/"), registry);
         hls.captionsFrom(transcription);

@@ -99,6 +99,7 @@ final class ClusterRouting {
                 }
                 return owner;
             }
+            if (method == HttpMethod.GET && isParticipantList(seg)) return "*all";
             if (isById(method, seg, ctx)) return "*first";
             if (method == HttpMethod.GET && seg.length == 3 && LISTS.contains(kind)) return "*all";
             return cluster.name();
@@ -144,6 +145,12 @@ final class ClusterRouting {
             }
         }
         return null;
+    }
+
+    /** {@code /v2/recordings/participant} and {@code /v2/recordings/participant/track}: lists, not ids. */
+    private static boolean isParticipantList(String[] seg) {
+        return seg[2].equals("recordings") && seg.length >= 4 && seg[3].equals("participant")
+                && (seg.length == 4 || seg.length == 5 && seg[4].equals("track"));
     }
 
     private static boolean isById(HttpMethod method, String[] seg, RoutingContext ctx) {

@@ -1,17 +1,21 @@
 package io.roomcast.api;
 
 import io.roomcast.output.recording.RecordingOptions;
+import io.roomcast.output.recording.TrackKind;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import static io.roomcast.api.Replies.api;
 
-/** Cloud recordings: start, end, list and get. */
+/** Cloud recordings (the room's composite, a participant's, a track's): start, end, list, get and delete. */
 final class RecordingRoutes extends Routes {
+    private static final Set<String> KINDS = Set.of("audio", "video", "screen_video", "screen_audio");
     private static final String DIR_PATH = "([A-Za-z0-9][A-Za-z0-9_.-]{0,63}/){0,7}[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/?";
 
     RecordingRoutes(Deps d) {
@@ -20,6 +24,13 @@ final class RecordingRoutes extends Routes {
 
     @Override
     void mount(Router r) {
+        // VideoSDK's participant and track recordings, before /v2/recordings/:id
+        r.post("/v2/recordings/participant/start").handler(api(this::startParticipant));
+        r.post("/v2/recordings/participant/stop").handler(api(this::stopParticipant));
+        r.get("/v2/recordings/participant").handler(api(ctx -> listOfParticipant(ctx, backend.recordings()::participantRecordings)));
+        r.post("/v2/recordings/participant/track/start").handler(api(this::startTrack));
+        r.post("/v2/recordings/participant/track/stop").handler(api(this::stopTrack));
+        r.get("/v2/recordings/participant/track").handler(api(ctx -> listOfParticipant(ctx, backend.recordings()::trackRecordings)));
         r.post("/v2/recordings/start").handler(api(this::start));
         r.post("/v2/recordings/end").handler(api(this::end));
         r.get("/v2/recordings").handler(api(ctx -> listByRoomAndSession(ctx, backend.recordings()::recordings)));
@@ -35,11 +46,18 @@ final class RecordingRoutes extends Routes {
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
     Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
         OutputRequest r = outputRequest(roomId, body);
-        String dir = requests.optString(body, "awsDirPath");
+        RecordingOptions options = options(body, r.webhookUrl());
+        return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.plan(), options));
+    }
+
+    /** What a start asks beside the plan: folder ({@code awsDirPath}, or VideoSDK's {@code bucketDirPath}), transcript, preSignedUrl. */
+    private RecordingOptions options(JsonObject body, String webhookUrl) {
+        String field = body.containsKey("awsDirPath") || !body.containsKey("bucketDirPath") ? "awsDirPath" : "bucketDirPath";
+        String dir = requests.optString(body, field);
         if (dir != null && !dir.matches(DIR_PATH)) {
-            throw ApiException.badRequest("awsDirPath must be up to 8 folder names of letters, digits, '.', '_' or '-' separated by '/'");
+            throw ApiException.badRequest(field + " must be up to 8 folder names of letters, digits, '.', '_' or '-' separated by '/'");
         }
-        if (dir != null && dir.contains("..")) throw ApiException.badRequest("awsDirPath must not contain '..'");
+        if (dir != null && dir.contains("..")) throw ApiException.badRequest(field + " must not contain '..'");
         JsonObject tr = requests.optObject(body, "transcription");
         boolean transcribe = false;
         if (tr != null) {
@@ -49,8 +67,82 @@ final class RecordingRoutes extends Routes {
         }
         String preSignedUrl = requests.optString(body, "preSignedUrl");
         if (preSignedUrl != null) backend.webhooks().validateUrl("preSignedUrl", preSignedUrl);
-        RecordingOptions options = new RecordingOptions(r.webhookUrl(), dir, transcribe, preSignedUrl);
-        return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.plan(), options));
+        return new RecordingOptions(webhookUrl, dir, transcribe, preSignedUrl);
+    }
+
+    /**
+     * One participant as their own file: {@code fileFormat: mp4} (the default) is their camera (or
+     * placeholder) and voice encoded by the plan; {@code webm} (VideoSDK's) copies their VP8 camera
+     * and Opus microphone as sent.
+     */
+    private Future<JsonObject> startParticipant(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        String roomId = bodyRoomId(ctx, body);
+        String participantId = requests.requireId(body, "participantId");
+        String format = requests.oneOf(body, "fileFormat", Set.of("mp4", "webm"), "mp4");
+        if (format.equals("webm")) {
+            if (body.containsKey("config") || body.containsKey("preset")) {
+                throw ApiException.badRequest("config and preset do not apply to fileFormat webm: the tracks are copied as sent");
+            }
+            refuseUnsupported(body);
+            RecordingOptions options = options(body, webhookUrl(body));
+            if (options.transcribe() || options.preSignedUrl() != null) {
+                throw ApiException.badRequest("transcription and preSignedUrl are for fileFormat mp4 participant recordings");
+            }
+            return Future.succeededFuture(backend.recordings().startParticipantCopy(roomId, participantId, options));
+        }
+        OutputRequest r = outputRequest(roomId, body);
+        RecordingOptions options = options(body, r.webhookUrl());
+        return Future.succeededFuture(backend.recordings().startParticipant(roomId, participantId, r.plan(), options));
+    }
+
+    private Future<JsonObject> stopParticipant(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        String roomId = bodyRoomId(ctx, body);
+        return Future.succeededFuture(backend.recordings().endParticipant(roomId, requests.requireId(body, "participantId")));
+    }
+
+    /** One track copied as sent into WebM: {@code kind} audio, video or screen_video. */
+    private Future<JsonObject> startTrack(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        String roomId = bodyRoomId(ctx, body);
+        String participantId = requests.requireId(body, "participantId");
+        TrackKind kind = trackKind(body);
+        requests.oneOf(body, "fileFormat", Set.of("webm"), "webm");
+        if (body.containsKey("config") || body.containsKey("preset")) {
+            throw ApiException.badRequest("config and preset do not apply to a track recording: the track is copied as sent");
+        }
+        RecordingOptions options = options(body, webhookUrl(body));
+        if (options.transcribe() || options.preSignedUrl() != null) {
+            throw ApiException.badRequest("transcription and preSignedUrl are not offered for track recordings");
+        }
+        return Future.succeededFuture(backend.recordings().startTrack(roomId, participantId, kind, options));
+    }
+
+    private Future<JsonObject> stopTrack(RoutingContext ctx) {
+        JsonObject body = requests.body(ctx);
+        String roomId = bodyRoomId(ctx, body);
+        String participantId = requests.requireId(body, "participantId");
+        return Future.succeededFuture(backend.recordings().endTrack(roomId, participantId, trackKind(body)));
+    }
+
+    private TrackKind trackKind(JsonObject body) {
+        String wire = requests.oneOf(body, "kind", KINDS, null);
+        if (wire.equals("screen_audio")) {
+            throw ApiException.badRequest("kind screen_audio is not carried: Roomcast's audio tracks are microphones");
+        }
+        return TrackKind.of(wire);
+    }
+
+    /** A list by {@code ?roomId=&sessionId=}, and {@code ?participantId=} when given. */
+    private Future<JsonObject> listOfParticipant(RoutingContext ctx, ParticipantList list) {
+        String participantId = ctx.request().getParam("participantId");
+        if (participantId != null) Requests.checkId("participantId", participantId);
+        return listByRoomAndSession(ctx, (roomId, sessionId) -> list.of(roomId, sessionId, participantId));
+    }
+
+    private interface ParticipantList {
+        List<JsonObject> of(String roomId, String sessionId, String participantId);
     }
 
     private Future<JsonObject> delete(RoutingContext ctx) {

@@ -135,9 +135,31 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
         Stage s = stages.get(sessionId);
         if (s == null) return;
         for (Map.Entry<OutputConfig, Comp> e : s.comps.entrySet()) {
-            e.getValue().group.submitAudio(startMicros, pcm);
-            s.audioUntil.merge(e.getKey(), startMicros + (long) pcm.length * 1_000_000 / AudioMixer.RATE, Math::max);
+            if (e.getKey().participantId() == null) submitAudio(s, e.getKey(), e.getValue(), startMicros, pcm);
         }
+    }
+
+    /** A participant recording hears only its participant. */
+    @Override
+    public boolean wantsVoices(String sessionId) {
+        Stage s = stages.get(sessionId);
+        if (s == null) return false;
+        for (OutputConfig c : s.comps.keySet()) if (c.participantId() != null) return true;
+        return false;
+    }
+
+    @Override
+    public void voice(String roomId, String sessionId, String participantId, long startMicros, short[] pcm) {
+        Stage s = stages.get(sessionId);
+        if (s == null) return;
+        for (Map.Entry<OutputConfig, Comp> e : s.comps.entrySet()) {
+            if (participantId.equals(e.getKey().participantId())) submitAudio(s, e.getKey(), e.getValue(), startMicros, pcm);
+        }
+    }
+
+    private static void submitAudio(Stage s, OutputConfig cfg, Comp c, long startMicros, short[] pcm) {
+        c.group.submitAudio(startMicros, pcm);
+        s.audioUntil.merge(cfg, startMicros + (long) pcm.length * 1_000_000 / AudioMixer.RATE, Math::max);
     }
 
     @Override
@@ -166,7 +188,7 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
                     AVFrame canvas = c.group.borrowCanvas();
                     if (canvas == null) continue;
                     List<Layout.Tile> tiles = Layout.tiles(layouts.type(roomId, cfg.layout()), cfg.gridSize(), cfg.width(),
-                            cfg.height(), layouts.feeds(s.roomId, s.sessionId, cfg.priority(), s.present));
+                            cfg.height(), feeds(s, cfg));
                     c.compositor.compose(canvas, at, 500_000 / cfg.fps(), tiles, s.inputs);
                     c.group.submitPicture(canvas);
                 }
@@ -174,6 +196,13 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
             c.group.flush();
         }
         s.inputs.prune(mix - 200_000);
+    }
+
+    /** The room's feeds by priority; a participant recording's are that participant's only (none once they left). */
+    private List<Layout.Feed> feeds(Stage s, OutputConfig cfg) {
+        List<Layout.Feed> all = layouts.feeds(s.roomId, s.sessionId, cfg.priority(), s.present);
+        if (cfg.participantId() == null) return all;
+        return all.stream().filter(f -> f.participantId().equals(cfg.participantId())).toList();
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_OPUS;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_VP8;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_INPUT_BUFFER_PADDING_SIZE;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
@@ -35,6 +36,7 @@ import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
 import static org.bytedeco.ffmpeg.global.avformat.avio_flush;
 import static org.bytedeco.ffmpeg.global.avformat.avio_open2;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
@@ -69,16 +71,38 @@ public final class Muxer implements AutoCloseable {
         final AVCodecParameters audio;
         final int videoTbDen;
         final int audioTbDen;
+        final int frameRate; // 0: not constant (a copy of a sender's frames)
 
         public Streams(EncodeGroup group) {
-            this(copy(group.videoParameters()), copy(group.audioParameters()), group.config.fps(), EncodeGroup.AUDIO_RATE);
+            this(copy(group.videoParameters()), copy(group.audioParameters()), group.config.fps(), EncodeGroup.AUDIO_RATE,
+                    group.config.fps());
         }
 
-        private Streams(AVCodecParameters video, AVCodecParameters audio, int videoTbDen, int audioTbDen) {
+        private Streams(AVCodecParameters video, AVCodecParameters audio, int videoTbDen, int audioTbDen, int frameRate) {
             this.video = video;
             this.audio = audio;
             this.videoTbDen = videoTbDen;
             this.audioTbDen = audioTbDen;
+            this.frameRate = frameRate;
+        }
+
+        /**
+         * One VP8 stream as a sender encoded it ({@code width}x{@code height}, from its keyframe), times in
+         * milliseconds, for copying a camera's frames into WebM without re-encoding; with an Opus stream
+         * beside it ({@link #opus()}) when {@code withOpus}.
+         */
+        public static Streams vp8(int width, int height, boolean withOpus) {
+            AVCodecParameters par = avcodec_parameters_alloc();
+            par.codec_type(AVMEDIA_TYPE_VIDEO);
+            par.codec_id(AV_CODEC_ID_VP8);
+            par.width(width);
+            par.height(height);
+            AVCodecParameters audio = null;
+            if (withOpus) {
+                Streams opus = opus();
+                audio = opus.audio;
+            }
+            return new Streams(par, audio, 1000, 48000, 0);
         }
 
         /**
@@ -98,7 +122,7 @@ public final class Muxer implements AutoCloseable {
             extra.put(Arrays.copyOf(head, head.length + AV_INPUT_BUFFER_PADDING_SIZE)); // zeroed padding
             par.extradata(extra);
             par.extradata_size(head.length);
-            return new Streams(null, par, 0, 48000);
+            return new Streams(null, par, 0, 48000, 0);
         }
 
         private static AVCodecParameters copy(AVCodecParameters p) {
@@ -134,13 +158,15 @@ public final class Muxer implements AutoCloseable {
                 videoStream.codecpar().codec_tag(0);
                 videoTbDen = streams.videoTbDen;
                 videoStream.time_base(av_make_q(1, videoTbDen));
-                videoStream.avg_frame_rate(av_make_q(videoTbDen, 1));
+                if (streams.frameRate > 0) videoStream.avg_frame_rate(av_make_q(streams.frameRate, 1));
             }
-            audioStream = avformat_new_stream(ctx, null);
-            avcodec_parameters_copy(audioStream.codecpar(), streams.audio);
-            audioStream.codecpar().codec_tag(0);
-            audioTbDen = streams.audioTbDen;
-            audioStream.time_base(av_make_q(1, audioTbDen));
+            if (streams.audio != null) {
+                audioStream = avformat_new_stream(ctx, null);
+                avcodec_parameters_copy(audioStream.codecpar(), streams.audio);
+                audioStream.codecpar().codec_tag(0);
+                audioTbDen = streams.audioTbDen;
+                audioStream.time_base(av_make_q(1, audioTbDen));
+            }
             for (Map.Entry<String, String> e : options.entrySet()) av_dict_set(opts, e.getKey(), e.getValue(), 0);
             if ((ctx.oformat().flags() & AVFMT_NOFILE) == 0) {
                 AVIOContext pb = new AVIOContext(null);

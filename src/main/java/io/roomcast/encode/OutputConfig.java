@@ -6,10 +6,12 @@ import java.util.Set;
 
 /**
  * What one output asks of the pipeline, fully resolved from a preset plus a request's overrides.
- * Two outputs of a room with equal configs share one encoder.
+ * Two outputs of a room with equal configs share one encoder. {@code participantId} is null for the
+ * room's composite; set, the pictures and sound are that one participant's (a participant recording).
  */
 public record OutputConfig(String layout, String priority, int gridSize, String theme, boolean audioOnly,
-                           int width, int height, int fps, int videoKbps, int audioKbps, int segmentSeconds) {
+                           int width, int height, int fps, int videoKbps, int audioKbps, int segmentSeconds,
+                           String participantId) {
     public static final Set<String> LAYOUTS = Set.of("GRID", "SPOTLIGHT", "SIDEBAR");
     static final Set<String> PRIORITIES = Set.of("SPEAKER", "PIN");
     static final Set<String> THEMES = Set.of("DARK", "LIGHT", "DEFAULT");
@@ -52,7 +54,7 @@ public record OutputConfig(String layout, String priority, int gridSize, String 
         int vk = number(m, "videoBitrateKbps", "videoBitrateKbps", audio ? 0 : 100, 20_000);
         int ak = number(m, "audioBitrateKbps", "audioBitrateKbps", 32, 320);
         int seg = number(m, "hlsSegmentSeconds", "hlsSegmentSeconds", 1, 10);
-        return new OutputConfig(type, priority, gridSize, theme, audio, portrait ? h : w, portrait ? w : h, fps, vk, ak, seg);
+        return new OutputConfig(type, priority, gridSize, theme, audio, portrait ? h : w, portrait ? w : h, fps, vk, ak, seg, null);
     }
 
     private static String oneOf(JsonObject o, String name, String key, Set<String> allowed) {
@@ -72,12 +74,19 @@ public record OutputConfig(String layout, String priority, int gridSize, String 
         return n.intValue();
     }
 
+    /** The same, showing and sounding only that participant. */
+    public OutputConfig of(String participant) {
+        return new OutputConfig(layout, priority, gridSize, theme, audioOnly, width, height, fps, videoKbps, audioKbps,
+                segmentSeconds, participant);
+    }
+
     public JsonObject toJson() {
-        return new JsonObject()
+        JsonObject j = new JsonObject()
                 .put("layout", new JsonObject().put("type", layout).put("priority", priority).put("gridSize", gridSize))
                 .put("theme", theme).put("mode", audioOnly ? "audio" : "video-and-audio")
                 .put("resolution", audioOnly ? null : width + "x" + height).put("fps", fps)
                 .put("videoBitrateKbps", videoKbps).put("audioBitrateKbps", audioKbps).put("hlsSegmentSeconds", segmentSeconds);
+        return participantId == null ? j : j.put("participantId", participantId);
     }
 
     /** Frames between keyframes: one per HLS segment, so every segment starts with one. */

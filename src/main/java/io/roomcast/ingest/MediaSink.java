@@ -17,6 +17,18 @@ public interface MediaSink {
     }
 
     /**
+     * One video frame as the sender encoded it (VP8 or H.264, before decoding), for copies without
+     * re-encoding; {@code data} is the caller's and must not be changed. Given whether or not pictures are decoded.
+     */
+    default void encodedVideo(TrackBinding track, long sessionMicros, byte[] data, boolean keyframe) {
+    }
+
+    /** Whether this stage copies the track's encoded frames and waits for a keyframe to begin (one is asked for). */
+    default boolean wantsKeyframe(TrackBinding track) {
+        return false;
+    }
+
+    /**
      * Whether this stage uses the session's pictures now. Video is decoded only while some stage
      * wants it (decoding is most of a participant's cost); asked on the media thread per frame.
      */

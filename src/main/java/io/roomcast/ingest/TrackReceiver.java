@@ -68,6 +68,8 @@ final class TrackReceiver implements JitterBuffer.Output {
 
     // Media-thread state.
     private boolean waitingForKeyframe = true;
+    /** A copy of the encoded frames (a track recording) waits for its first keyframe. */
+    private boolean copyWaitsForKeyframe;
     private long lastKeyframeRequest = Long.MIN_VALUE / 2;
     /** When the oldest unanswered keyframe request was sent, or NONE. */
     private long requestedAt = NONE;
@@ -175,9 +177,14 @@ final class TrackReceiver implements JitterBuffer.Output {
     }
 
     private void frame(EncodedFrame f) {
+        long micros = Long.MIN_VALUE;
         if (video) {
             long now = System.nanoTime();
             measure(f.keyframe(), now);
+            copyWaitsForKeyframe = copyWantsKeyframe();
+            if (copyWaitsForKeyframe && !f.keyframe()) requestKeyframe();
+            micros = sessionMicros(f);
+            for (MediaSink s : sinks) s.encodedVideo(binding, micros, f.data(), f.keyframe());
             if (!videoWanted()) {
                 if (stats.keyframeResponse == KeyframeResponse.ANSWERED) {
                     // Nothing shows this participant's pictures and the sender answers keyframe requests:
@@ -198,23 +205,34 @@ final class TrackReceiver implements JitterBuffer.Output {
             waitingForKeyframe = false;
         }
         if (decoder == null) decoder = new Decoder(binding.track().codec());
-        long micros = clock.sessionMicros(f.rtpTimestamp(), currentArrivalUnixMicros);
-        stats.clockReanchors.set(clock.reanchors());
-        if (!video) for (MediaSink s : sinks) s.encodedAudio(binding, micros, f.data());
+        if (!video) micros = sessionMicros(f);
+        long at = micros;
+        if (!video) for (MediaSink s : sinks) s.encodedAudio(binding, at, f.data());
         int r = decoder.decode(f.data(), frame -> {
             stats.framesDecoded.incrementAndGet();
             if (video) {
-                for (MediaSink s : sinks) s.video(binding, micros, frame);
+                for (MediaSink s : sinks) s.video(binding, at, frame);
             } else {
                 int n = toMono(frame);
-                rememberAudio(n, micros);
-                for (MediaSink s : sinks) s.audio(binding, micros, pcm, n, false);
+                rememberAudio(n, at);
+                for (MediaSink s : sinks) s.audio(binding, at, pcm, n, false);
             }
         });
         if (r < 0) {
             stats.decodeErrors.incrementAndGet();
             if (video) needKeyframe();
         }
+    }
+
+    private long sessionMicros(EncodedFrame f) {
+        long micros = clock.sessionMicros(f.rtpTimestamp(), currentArrivalUnixMicros);
+        stats.clockReanchors.set(clock.reanchors());
+        return micros;
+    }
+
+    private boolean copyWantsKeyframe() {
+        for (MediaSink s : sinks) if (s.wantsKeyframe(binding)) return true;
+        return false;
     }
 
     /** Keyframe bookkeeping: whether the outstanding request was answered within the window. */
@@ -262,7 +280,7 @@ final class TrackReceiver implements JitterBuffer.Output {
      * Repeats go on, one per interval, until a keyframe comes.
      */
     private void requestKeyframe() {
-        if (!videoWanted() && stats.keyframeResponse == KeyframeResponse.ANSWERED) return;
+        if (!videoWanted() && !copyWaitsForKeyframe && stats.keyframeResponse == KeyframeResponse.ANSWERED) return;
         long now = System.nanoTime();
         if (now - lastKeyframeRequest < keyframeIntervalNanos) return;
         lastKeyframeRequest = now;

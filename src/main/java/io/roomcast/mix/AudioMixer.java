@@ -28,6 +28,15 @@ public final class AudioMixer implements MediaSink {
     /** Receives the mix; {@code pcm} is reused after the call. */
     public interface Listener {
         void mixed(String roomId, String sessionId, long startMicros, short[] pcm);
+
+        /** Whether {@link #voice} is wanted for the session now (one participant's audio on its own). */
+        default boolean wantsVoices(String sessionId) {
+            return false;
+        }
+
+        /** One participant's audio of the frame just mixed (silence where they sent none); {@code pcm} is reused. */
+        default void voice(String roomId, String sessionId, String participantId, long startMicros, short[] pcm) {
+        }
     }
 
     private final RoomService rooms;
@@ -82,6 +91,7 @@ public final class AudioMixer implements MediaSink {
         final String sessionId;
         final Map<String, Timeline> timelines = new LinkedHashMap<>();
         final short[] out = new short[FRAME];
+        final short[] own = new short[FRAME];
         final float[] acc = new float[FRAME];
         long position = -1; // next sample to mix
         volatile String activeSpeaker;
@@ -108,23 +118,30 @@ public final class AudioMixer implements MediaSink {
         void advance(long until) {
             if (position < 0) return;
             if (until - position > Timeline.SIZE / 2) position = until - FRAME; // stalled: skip, never mix stale audio
+            boolean voices = false;
+            for (Listener l : listeners) voices |= l.wantsVoices(sessionId);
             while (position + FRAME <= until) {
                 Arrays.fill(acc, 0f);
+                long startMicros = position * 1_000_000 / RATE;
                 for (Map.Entry<String, Timeline> e : timelines.entrySet()) {
                     Timeline t = e.getValue();
                     double energy = 0;
                     for (int i = 0; i < FRAME; i++) {
                         int idx = (int) ((position + i) & (Timeline.SIZE - 1));
-                        if (!t.filled[idx]) continue;
+                        if (!t.filled[idx]) {
+                            own[i] = 0;
+                            continue;
+                        }
                         short v = t.ring[idx];
+                        own[i] = v;
                         t.filled[idx] = false;
                         acc[i] += v;
                         energy += (double) v * v;
                     }
                     t.speaker.frame(Math.sqrt(energy / FRAME));
+                    if (voices) for (Listener l : listeners) l.voice(roomId, sessionId, e.getKey(), startMicros, own);
                 }
                 for (int i = 0; i < FRAME; i++) out[i] = limit(acc[i]);
-                long startMicros = position * 1_000_000 / RATE;
                 for (Listener l : listeners) l.mixed(roomId, sessionId, startMicros, out);
                 position += FRAME;
                 chooseSpeaker();

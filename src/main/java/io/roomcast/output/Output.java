@@ -218,7 +218,7 @@ public abstract class Output implements Composed {
     /** The manifest: what the store keeps of this output and the API answers from. */
     public JsonObject toJson() {
         return new JsonObject().put("id", id).put("roomId", roomId).put("sessionId", sessionId).put("status", status.wire())
-                .put("reason", reason).put("createdAt", createdAt).put("start", startedAt).put("end", endedAt).put("config", config.toJson())
+                .put("reason", reason).put("createdAt", createdAt).put("start", startedAt).put("end", endedAt).put("config", config == null ? null : config.toJson())
                 .put("packetsDropped", packetsDropped.get());
     }
 }

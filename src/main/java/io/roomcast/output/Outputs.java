@@ -60,7 +60,7 @@ public final class Outputs {
         this.events = events;
         this.presets = presets;
         this.settings = settings;
-        for (String kind : List.of("recording", "rtmp", "hls")) {
+        for (String kind : List.of("recording", "track-recording", "rtmp", "hls")) {
             registry.gauge("roomcast_outputs_running", Tags.of("kind", kind), live,
                     m -> m.values().stream().filter(o -> o.kind().equals(kind)).count());
         }
@@ -108,11 +108,23 @@ public final class Outputs {
      * kind running there ({@code alreadyRunning} says why not) and the room and node under their limits.
      */
     public <T extends Output> Session admit(String roomId, Class<T> kind, Function<T, Refusal> alreadyRunning) {
+        return admit(roomId, kind, o -> true, alreadyRunning);
+    }
+
+    /** The same, where only a running output that {@code same} accepts stands in the way. */
+    public <T extends Output> Session admit(String roomId, Class<T> kind, Function<T, Boolean> same,
+                                            Function<T, Refusal> alreadyRunning) {
         Session s = ongoing(roomId);
-        T running = find(kind, roomId, o -> !o.ending());
+        T running = find(kind, roomId, o -> !o.ending() && same.apply(o));
         if (running != null) throw alreadyRunning.apply(running);
         checkLimits(roomId, 1);
         return s;
+    }
+
+    /** The participant as present in the session now, or not found (they never joined it, or left). */
+    public RoomService.Present present(Session s, String participantId) {
+        for (RoomService.Present p : rooms.present(s.sessionId())) if (p.participantId().equals(participantId)) return p;
+        throw Refusal.notFound("participant", participantId);
     }
 
     /** The room, or not found. */
@@ -142,10 +154,23 @@ public final class Outputs {
 
     /** Registers the output and joins it to its session's encoder; it fails if no media comes in time. */
     public void launch(Output o, Session s, boolean startTimeout) {
+        launch(o, s, startTimeout, true);
+    }
+
+    /**
+     * The same for an output that copies what senders encoded ({@link Output#config()} null): registered
+     * on the session's timeline, fed by its own media sink instead of an encoder.
+     */
+    public void launchCopy(Output o, Session s) {
+        launch(o, s, true, false);
+    }
+
+    private void launch(Output o, Session s, boolean startTimeout, boolean encoded) {
         live.put(o.id(), o);
         long startUnixMicros = Instant.parse(s.start()).toEpochMilli() * 1000;
         o.placedInSession(startUnixMicros);
-        if (!ingest.runOnMediaThread(o.roomId(), o.sessionId(), () -> composition.attach(o, startUnixMicros))) {
+        Runnable join = encoded ? () -> composition.attach(o, startUnixMicros) : () -> { };
+        if (!ingest.runOnMediaThread(o.roomId(), o.sessionId(), join)) {
             live.remove(o.id());
             o.fail("the session ended before the output could start");
             o.end();

@@ -107,6 +107,8 @@ class ClusterTest {
                 assertEquals(rec, listed.getJsonObject(0).getString("id"), "both nodes list the recording");
                 JsonArray all = node.get("/v2/recordings").json().getJsonArray("data");
                 assertTrue(all.stream().anyMatch(o -> rec.equals(((JsonObject) o).getString("id"))), "and in the cluster-wide list");
+                Api.Response participantLists = node.get("/v2/recordings/participant/track");
+                assertEquals(200, participantLists.status(), "a list gathered from every node, not an id: " + participantLists.body());
                 JsonArray rooms = node.get("/v2/rooms").json().getJsonArray("data");
                 assertTrue(rooms.stream().anyMatch(o -> room.equals(((JsonObject) o).getString("roomId"))), "rooms listed everywhere");
             }

@@ -206,6 +206,41 @@ class VideoSdkClientTest {
         assertFalse(types.stream().anyMatch(t -> t.startsWith("recording-st") && !t.equals("recording-stopped")), types.toString());
     }
 
+    /**
+     * autoCloseConfig: a session lasts at most {@code duration} seconds, and with
+     * session-end-and-deactivate its end deactivates the room. A room without the rule keeps its
+     * session and stays active.
+     */
+    @Test
+    void autoCloseConfigEndsTheSessionAndDeactivatesTheRoom() throws Exception {
+        Api videosdk = api.bareToken();
+        JsonObject created = videosdk.post("/v2/rooms", new JsonObject()
+                .put("webhook", new JsonObject().put("endPoint", hooks.url()).put("events", new JsonArray().add("session-*")))
+                .put("autoCloseConfig", new JsonObject().put("type", "session-end-and-deactivate").put("duration", 3))).json();
+        assertEquals("session-end-and-deactivate", created.getJsonObject("autoCloseConfig").getString("type"), created.encode());
+        assertEquals(3, created.getJsonObject("autoCloseConfig").getInteger("duration"));
+        String roomId = created.getString("roomId");
+        String other = videosdk.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+        long t0 = System.nanoTime();
+        Participants.join(api, roomId, "ann", 81, 0, "vp8");
+        Participants.join(api, other, "ben", 83, 0, "vp8");
+        hooks.await("session-ended", 1, 10_000);
+        double took = (System.nanoTime() - t0) / 1e9;
+        assertTrue(took > 2.5 && took < 8, "the session ended after its duration: " + took + " s");
+        JsonObject room = videosdk.get("/v2/rooms/" + roomId).json();
+        for (int i = 0; i < 50 && !room.getBoolean("disabled"); i++) {
+            Thread.sleep(100);
+            room = videosdk.get("/v2/rooms/" + roomId).json();
+        }
+        assertEquals(true, room.getBoolean("disabled"), room.encode());
+        Api.Response refused = api.post("/v2/rooms/" + roomId + "/participants", new JsonObject().put("participantId", "ann")
+                .put("name", "Ann").put("tracks", new JsonArray()));
+        assertEquals(409, refused.status(), refused.body());
+        JsonObject untouched = videosdk.get("/v2/sessions?roomId=" + other).json().getJsonArray("data").getJsonObject(0);
+        assertEquals("ongoing", untouched.getString("status"), "a room without the rule keeps its session");
+        assertEquals(false, videosdk.get("/v2/rooms/" + other).json().getBoolean("disabled"));
+    }
+
     @Test
     void aPatternThatMatchesNoEventIsRefused() {
         Api.Response r = api.bareToken().post("/v2/rooms", new JsonObject()

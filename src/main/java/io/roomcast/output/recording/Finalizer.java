@@ -53,8 +53,14 @@ final class Finalizer {
     static JsonObject fileJson(String key, long size, OutputConfig config, long durationMicros) {
         return new JsonObject().put("filePath", key).put("size", size)
                 .put("type", config.audioOnly() ? "audio/mp4" : "video/mp4")
-                .put("meta", new JsonObject().put("resolution", config.audioOnly() ? null : config.width() + "x" + config.height())
-                        .put("duration", Math.round(durationMicros / 1000.0) / 1000.0));
+                .put("meta", meta(config.audioOnly() ? 0 : config.width(), config.audioOnly() ? 0 : config.height(),
+                        config.audioOnly() ? "m4a" : "mp4", durationMicros));
+    }
+
+    /** A file's {@code meta} as VideoSDK gives it: {@code resolution {width, height}} (null without video), format, duration. */
+    static JsonObject meta(int width, int height, String format, long durationMicros) {
+        return new JsonObject().put("resolution", width == 0 ? null : new JsonObject().put("width", width).put("height", height))
+                .put("format", format).put("duration", Math.round(durationMicros / 1000.0) / 1000.0);
     }
 
     private static void deleteParts(ObjectStore store, String keyBase, int count) {

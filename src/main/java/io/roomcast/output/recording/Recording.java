@@ -107,6 +107,11 @@ final class Recording extends Output {
         return "recording";
     }
 
+    /** The participant a participant recording shows, or null for the room's composite. */
+    String participantId() {
+        return config.participantId();
+    }
+
     @Override
     protected void onPacket(Packet p) throws IOException {
         if (finished()) return;
@@ -139,7 +144,7 @@ final class Recording extends Output {
      */
     @Override
     public void participantAudio(String participantId, long sessionMicros, byte[] opus) {
-        if (ending()) return;
+        if (ending() || config.participantId() != null) return; // a participant recording is one voice already
         try {
             thread.execute(() -> {
                 if (muxer == null || finished()) return;
@@ -281,7 +286,8 @@ final class Recording extends Output {
 
     @Override
     public JsonObject toJson() {
-        return super.toJson().put("kind", "recording").put("keyBase", keyBase).put("awsDirPath", awsDirPath)
+        return super.toJson().put("kind", "recording").put("participantId", config.participantId())
+                .put("participantRecording", config.participantId() != null).put("keyBase", keyBase).put("awsDirPath", awsDirPath)
                 .put("webhookUrl", webhookUrl).put("transcription", new JsonObject().put("enabled", transcribe))
                 .put("file", file).put("participantFiles", participantFiles).put("bytesUploaded", bytesUploaded.get())
                 .put("spill", new JsonObject().put("bytes", Math.max(0, spillBytes())).put("limitBytes", spillLimitBytes)

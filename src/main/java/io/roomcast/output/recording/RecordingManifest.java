@@ -23,6 +23,8 @@ final class RecordingManifest {
                 .put("config", m.getJsonObject("config")).put("transcription", m.getJsonObject("transcription"))
                 .put("file", file).put("participantFiles", m.getJsonArray("participantFiles"))
                 .put("spill", m.getJsonObject("spill"));
+        if (m.getString("participantId") != null) api.put("participantId", m.getString("participantId"));
+        if (m.getString("trackKind") != null) api.put("kind", m.getString("trackKind"));
         if (m.containsKey("deletedAt")) api.put("deletedAt", m.getString("deletedAt"));
         return api;
     }

@@ -86,7 +86,9 @@ final class RecordingRecovery {
         parts.sort(null);
         OutputConfig cfg = presets.resolve(null, m.getJsonObject("config") == null ? null : configOverrides(m.getJsonObject("config")));
         m.put("interrupted", true);
-        if (parts.isEmpty()) {
+        if ("track-recording".equals(m.getString("kind"))) {
+            m.put("status", OutputStatus.FAILED.wire()).put("reason", "the node stopped before the track recording ended (it is uploaded when it ends)");
+        } else if (parts.isEmpty()) {
             m.put("status", OutputStatus.FAILED.wire()).put("reason", "the node stopped before any of the recording was uploaded");
         } else {
             Path dir = Files.createDirectories(dataDir.resolve("recordings").resolve(id + "-recover"));
@@ -121,6 +123,7 @@ final class RecordingRecovery {
         JsonObject o = stored.copy();
         String res = o.getString("resolution");
         o.remove("resolution");
+        o.remove("participantId");
         if (res != null) {
             int w = Integer.parseInt(res.substring(0, res.indexOf('x')));
             int h = Integer.parseInt(res.substring(res.indexOf('x') + 1));
