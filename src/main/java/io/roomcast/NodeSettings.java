@@ -2,6 +2,7 @@ package io.roomcast;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.roomcast.cluster.Cluster;
+import io.roomcast.cluster.ClusterSecurity;
 import io.roomcast.config.Config;
 import io.roomcast.config.ConfigException;
 import io.roomcast.encode.EncodeGroup;
@@ -97,7 +98,12 @@ final class NodeSettings {
         String host = c.str("cluster.host");
         String name = c.str("cluster.nodeName").isBlank() ? host + ":" + c.integer("cluster.port") : c.str("cluster.nodeName");
         return new Cluster(name, host, c.integer("cluster.port"), c.str("cluster.members"), c.integer("cluster.failureSeconds"),
-                c.num("cluster.maxLoad").doubleValue(), c.num("cluster.placementCostCores").doubleValue());
+                c.num("cluster.maxLoad").doubleValue(), c.num("cluster.placementCostCores").doubleValue(), clusterSecurity(c));
+    }
+
+    static ClusterSecurity clusterSecurity(Config c) {
+        return new ClusterSecurity(c.str("cluster.secret"), c.str("cluster.keyStore"), c.str("cluster.keyStorePassword"),
+                c.str("cluster.trustStore"), c.str("cluster.trustStorePassword"));
     }
 
     /**

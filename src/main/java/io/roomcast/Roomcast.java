@@ -32,7 +32,6 @@ import io.roomcast.transcribe.PostCallService;
 import io.roomcast.transcribe.TranscriptionService;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -53,6 +52,8 @@ import java.util.logging.Logger;
  */
 public final class Roomcast implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Roomcast.class.getName());
+    /** How long a starting node waits for each other node to answer over the event bus. */
+    private static final long PEER_CHECK_MS = 8000;
 
     private final Config config;
     private final Vertx vertx;
@@ -83,10 +84,17 @@ public final class Roomcast implements AutoCloseable {
         var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
         if (config.bool("cluster.enabled")) {
             cluster = NodeSettings.cluster(config);
-            options.setEventBusOptions(new EventBusOptions().setHost(config.str("cluster.host")).setPort(0));
+            options.setEventBusOptions(NodeSettings.clusterSecurity(config).eventBusOptions(config.str("cluster.host")));
             try {
                 this.vertx = builder.with(options).withClusterManager(cluster.manager()).buildClustered().await(120, TimeUnit.SECONDS);
             } catch (Exception e) {
+                cluster.close();
+                throw e;
+            }
+            try {
+                cluster.verifyPeers(vertx, PEER_CHECK_MS);
+            } catch (IllegalStateException e) {
+                vertx.close().await(30, TimeUnit.SECONDS);
                 cluster.close();
                 throw e;
             }

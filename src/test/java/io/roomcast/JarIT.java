@@ -2,6 +2,7 @@ package io.roomcast;
 
 import io.roomcast.storage.EmbeddedS3;
 import io.roomcast.support.Api;
+import io.roomcast.support.ClusterKeys;
 import io.roomcast.support.JarProcess;
 import io.roomcast.support.Media;
 import io.roomcast.support.RtpFuzz;
@@ -156,7 +157,9 @@ class JarIT {
             Map<String, String> envB = env();
             envA.put("ROOMCAST_DATA_DIR", work.resolve("a").toString());
             envB.put("ROOMCAST_DATA_DIR", work.resolve("b").toString());
+            Path clusterKeys = ClusterKeys.generate(work, "roomcast-cluster");
             for (Map<String, String> e : List.of(envA, envB)) {
+                ClusterKeys.putEnv(e, ClusterKeys.SECRET, clusterKeys);
                 e.put("ROOMCAST_CLUSTER", "true");
                 e.put("ROOMCAST_CLUSTER_MEMBERS", members);
                 e.put("ROOMCAST_S3_ENDPOINT", s3.endpoint().toString());

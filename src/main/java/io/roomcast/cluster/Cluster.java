@@ -11,6 +11,7 @@ import com.sun.management.OperatingSystemMXBean;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -28,6 +29,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -69,12 +72,13 @@ public final class Cluster {
      * Starts this node's Hazelcast member: binds {@code host:port} only, joins {@code members}
      * ("host:port,host:port"), detects a silent member within {@code failureSeconds}.
      */
-    public Cluster(String name, String host, int port, String members, int failureSeconds, double maxLoad, double placementCost) {
+    public Cluster(String name, String host, int port, String members, int failureSeconds, double maxLoad, double placementCost,
+                   ClusterSecurity security) {
         this.name = name;
         this.maxLoad = maxLoad;
         this.placementCost = placementCost;
         Config cfg = ConfigUtil.loadConfig();
-        cfg.setClusterName("roomcast");
+        cfg.setClusterName(security.clusterName()); // a member with another secret is refused at join
         cfg.setProperty("hazelcast.logging.type", "jdk");
         cfg.setProperty("hazelcast.phone.home.enabled", "false");
         cfg.setProperty("hazelcast.socket.bind.any", "false");
@@ -126,9 +130,41 @@ public final class Cluster {
         return name;
     }
 
+    /** Event bus address on which a node answers the others' check of the event bus. */
+    private static String helloAddress(String node) {
+        return "roomcast.hello." + node;
+    }
+
+    /**
+     * Before this node takes part: each live node must answer over the event bus. A node whose
+     * certificate the others do not trust (or that does not trust theirs) gets no answer, and must
+     * not start: it is a Hazelcast member, but every call forwarded to or from it would be lost.
+     *
+     * @throws IllegalStateException naming the nodes that did not answer
+     */
+    public void verifyPeers(Vertx vertx, long timeoutMs) {
+        List<String> live = liveNodes();
+        List<String> peers = live.subList(1, live.size());
+        List<String> silent = new ArrayList<>();
+        for (String peer : peers) {
+            try {
+                vertx.eventBus().request(helloAddress(peer), name, new DeliveryOptions().setSendTimeout(timeoutMs))
+                        .await(timeoutMs + 1000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                silent.add(peer);
+            }
+        }
+        if (!peers.isEmpty() && silent.size() == peers.size()) {
+            throw new IllegalStateException("cluster: no node answers over the event bus (" + String.join(", ", silent)
+                    + "): this node's cluster.keyStore is not trusted by them, or theirs is not in cluster.trustStore");
+        }
+        if (!silent.isEmpty()) LOG.warning("cluster: no answer over the event bus from " + silent);
+    }
+
     /** After Vert.x is up: publish this node and start measuring its load. */
-    public void start(Vertx vertx, JsonObject addresses, MeterRegistry registry) {
+    public void start(Vertx vertx, JsonObject addresses, MeterRegistry registry) throws TimeoutException {
         this.vertx = vertx;
+        vertx.eventBus().<String>consumer(helloAddress(name), m -> m.reply(name)).completion().await(30, TimeUnit.SECONDS);
         this.self = addresses.copy().put("member", hazelcast.getCluster().getLocalMember().getUuid().toString());
         publishLoad();
         timer = vertx.setPeriodic(2000, t -> vertx.executeBlocking(() -> {

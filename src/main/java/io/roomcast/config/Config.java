@@ -53,10 +53,16 @@ public final class Config {
         ENV.put("ROOMCAST_CLUSTER_MEMBERS", "cluster.members");
         ENV.put("ROOMCAST_CLUSTER_HOST", "cluster.host");
         ENV.put("ROOMCAST_NODE_NAME", "cluster.nodeName");
+        ENV.put("ROOMCAST_CLUSTER_SECRET", "cluster.secret");
+        ENV.put("ROOMCAST_CLUSTER_KEYSTORE", "cluster.keyStore");
+        ENV.put("ROOMCAST_CLUSTER_KEYSTORE_PASSWORD", "cluster.keyStorePassword");
+        ENV.put("ROOMCAST_CLUSTER_TRUSTSTORE", "cluster.trustStore");
+        ENV.put("ROOMCAST_CLUSTER_TRUSTSTORE_PASSWORD", "cluster.trustStorePassword");
     }
 
     /** Keys whose values must never be printed. */
-    private static final List<String> SECRETS = List.of("auth.jwtSecret", "s3.secretKey", "webhooks.secret");
+    private static final List<String> SECRETS = List.of("auth.jwtSecret", "s3.secretKey", "webhooks.secret",
+            "cluster.secret", "cluster.keyStorePassword", "cluster.trustStorePassword");
 
     public static final String DEFAULT_FILE = "config/roomcast.json";
     public static final String DEV_JWT_SECRET_MARKER = "roomcast-development-secret";
@@ -212,6 +218,7 @@ public final class Config {
         requireRange("cluster.failureSeconds", 2, 600);
         double maxLoad = num("cluster.maxLoad").doubleValue();
         if (!(maxLoad > 0 && maxLoad <= 1)) fail("cluster.maxLoad", "must be above 0 and at most 1 (got " + maxLoad + ")");
+        if (bool("cluster.enabled")) validateClusterSecurity();
         requireNonBlank("http.host");
         requireNonBlank("rtp.host");
         requireNonBlank("rtp.publicHost");
@@ -273,6 +280,22 @@ public final class Config {
         requireRange("webhooks.maxBackoffMs", 1, 86_400_000);
         requireRange("webhooks.timeoutMs", 100, 600_000);
         requireRange("webhooks.maxPending", 1, 10_000_000);
+    }
+
+    /** A cluster is never open: a shared secret for joining and a certificate for the event bus. */
+    private void validateClusterSecurity() {
+        if (str("cluster.secret").length() < 16) {
+            fail("cluster.secret", "must be at least 16 characters when cluster.enabled (ROOMCAST_CLUSTER_SECRET): "
+                    + "a node without it cannot join");
+        }
+        for (String key : List.of("cluster.keyStore", "cluster.trustStore")) {
+            String file = str(key);
+            if (key.equals("cluster.keyStore") && file.isBlank()) {
+                fail(key, "must name a PKCS12 keystore when cluster.enabled: the event bus between nodes is TLS with "
+                        + "client certificates (see README, Running several nodes)");
+            }
+            if (!file.isBlank() && !Files.isReadable(Path.of(file))) fail(key, "is not a readable file: " + file);
+        }
     }
 
     private void requirePort(String key) {

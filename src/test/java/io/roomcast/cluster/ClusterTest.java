@@ -3,6 +3,7 @@ package io.roomcast.cluster;
 import io.roomcast.Roomcast;
 import io.roomcast.storage.EmbeddedS3;
 import io.roomcast.support.Api;
+import io.roomcast.support.ClusterKeys;
 import io.roomcast.support.JarProcess;
 import io.roomcast.support.Media;
 import io.roomcast.support.RtpSender;
@@ -13,6 +14,7 @@ import io.roomcast.support.Wav;
 import io.roomcast.support.Wer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +25,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -38,6 +41,14 @@ class ClusterTest {
     Path s3dir;
     @TempDir
     Path downloads;
+    @TempDir
+    static Path keys;
+    static Path clusterKeys;
+
+    @BeforeAll
+    static void makeTheClusterKey() throws Exception {
+        clusterKeys = ClusterKeys.generate(keys, "roomcast-cluster");
+    }
 
     static Map<String, Object> clustered(Path data, String s3, int port, String members) {
         Map<String, Object> cfg = TestNode.defaults(data);
@@ -45,7 +56,52 @@ class ClusterTest {
         cfg.put("cluster.enabled", true);
         cfg.put("cluster.port", port);
         cfg.put("cluster.members", members);
+        ClusterKeys.put(cfg, ClusterKeys.SECRET, clusterKeys);
         return cfg;
+    }
+
+    /**
+     * Two members, then two nodes that try to join them: one without the shared secret (Hazelcast
+     * refuses it; it stays a cluster of one and sees none of the rooms) and one with the secret but
+     * a certificate of its own (the event bus refuses its TLS; it does not start).
+     */
+    @Test
+    void aNodeWithoutTheSecretOrTheCertificateIsRefused(@TempDir Path c, @TempDir Path d) throws Exception {
+        int pa = JarProcess.freePort();
+        int pb = JarProcess.freePort();
+        int pc = JarProcess.freePort();
+        int pd = JarProcess.freePort();
+        String members = "127.0.0.1:" + pa + ",127.0.0.1:" + pb;
+        try (EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", JarProcess.freePort(), "roomcast-dev", "roomcast-dev-secret-key", "roomcast");
+             Roomcast nodeA = TestNode.start(clustered(a, s3.endpoint().toString(), pa, members));
+             Roomcast nodeB = TestNode.start(clustered(b, s3.endpoint().toString(), pb, members))) {
+            Api viaA = new Api(nodeA.httpPort(), Tokens.admin());
+            String room = viaA.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            assertEquals(2.0, clusterNodes(viaA));
+
+            Map<String, Object> noSecret = clustered(c, s3.endpoint().toString(), pc, members);
+            ClusterKeys.put(noSecret, "another-secret-of-enough-length", clusterKeys);
+            try (Roomcast outsider = TestNode.start(noSecret)) {
+                Api viaC = new Api(outsider.httpPort(), Tokens.admin());
+                assertEquals(1.0, clusterNodes(viaC), "a node with another secret is a cluster of its own");
+                assertEquals(2.0, clusterNodes(viaA), "the members did not take it in");
+                assertEquals(404, viaC.get("/v2/rooms/" + room).status(), "it cannot reach the cluster's rooms");
+            }
+
+            Map<String, Object> ownCert = clustered(d, s3.endpoint().toString(), pd, members);
+            ClusterKeys.put(ownCert, ClusterKeys.SECRET, ClusterKeys.generate(keys, "intruder"));
+            Exception refused = assertThrows(Exception.class, () -> TestNode.start(ownCert).close());
+            assertTrue(String.valueOf(refused.getMessage()).contains("event bus"), refused.toString());
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (clusterNodes(viaA) != 2.0 && System.currentTimeMillis() < deadline) Thread.sleep(200);
+            assertEquals(2.0, clusterNodes(viaA), "the refused node left");
+            assertEquals(200, new Api(nodeB.httpPort(), Tokens.admin()).get("/v2/rooms/" + room).status(), "the members still work");
+        }
+    }
+
+    static double clusterNodes(Api api) {
+        return api.as(null).get("/metrics").body().lines().filter(l -> l.startsWith("roomcast_cluster_nodes "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
     @Test

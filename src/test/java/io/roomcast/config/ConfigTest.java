@@ -35,7 +35,10 @@ class ConfigTest {
     void fileThenEnvironmentOverride() throws Exception {
         Path file = dir.resolve("my.json");
         Files.writeString(file, "{\"http\": {\"port\": 9090}, \"s3\": {\"bucket\": \"from-file\", \"region\": \"eu-west-1\"}}");
+        Path store = Files.writeString(dir.resolve("cluster.p12"), "not read until the node starts");
         Config c = Config.load(file, Map.of(
+                "ROOMCAST_CLUSTER_SECRET", "a-cluster-secret-of-enough-length",
+                "ROOMCAST_CLUSTER_KEYSTORE", store.toString(),
                 "ROOMCAST_S3_BUCKET", "from-env",
                 "ROOMCAST_RTP_PORT", "6000",
                 "ROOMCAST_PUBLIC_HOST", "203.0.113.7",
@@ -51,6 +54,25 @@ class ConfigTest {
         assertEquals("10.0.0.1:5701,10.0.0.2:5701", c.str("cluster.members"));
         assertFalse(c.usesDevelopmentJwtSecret());
         assertFalse(c.redacted().encode().contains("a-production-secret"), "secrets are masked in the log form");
+        assertFalse(c.redacted().encode().contains("a-cluster-secret"), "secrets are masked in the log form");
+    }
+
+    @Test
+    void aClusterNeedsASecretAndAKeyStore() throws Exception {
+        Path store = Files.writeString(dir.resolve("cluster.p12"), "x");
+        String noSecret = failure(null, Map.of("ROOMCAST_CLUSTER", "true", "ROOMCAST_CLUSTER_KEYSTORE", store.toString()));
+        assertTrue(noSecret.contains("'cluster.secret'"), noSecret);
+        String shortSecret = failure(null, Map.of("ROOMCAST_CLUSTER", "true", "ROOMCAST_CLUSTER_SECRET", "short-secret",
+                "ROOMCAST_CLUSTER_KEYSTORE", store.toString()));
+        assertTrue(shortSecret.contains("'cluster.secret'") && !shortSecret.contains("short-secret"), shortSecret);
+        String secret = "a-cluster-secret-of-enough-length";
+        String noStore = failure(null, Map.of("ROOMCAST_CLUSTER", "true", "ROOMCAST_CLUSTER_SECRET", secret));
+        assertTrue(noStore.contains("'cluster.keyStore'"), noStore);
+        String missing = failure(null, Map.of("ROOMCAST_CLUSTER", "true", "ROOMCAST_CLUSTER_SECRET", secret,
+                "ROOMCAST_CLUSTER_KEYSTORE", dir.resolve("absent.p12").toString()));
+        assertTrue(missing.contains("'cluster.keyStore'") && missing.contains("not a readable file"), missing);
+        assertFalse(Config.load(null, Map.of("ROOMCAST_CLUSTER_SECRET", "x")).bool("cluster.enabled"),
+                "a single node needs neither");
     }
 
     private String failure(Path file, Map<String, String> env) {
