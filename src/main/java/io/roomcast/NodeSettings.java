@@ -53,9 +53,9 @@ final class NodeSettings {
     }
 
     /** Where user-named destinations may be dialled; one policy for every dialler (fails fast on a bad range). */
-    static OutboundPolicy outbound(Config c) {
+    static OutboundPolicy outbound(Config c, OutboundPolicy.Resolver names) {
         try {
-            return new OutboundPolicy(c.str("outbound.allow"), c.bool("webhooks.allowPrivateAddresses"));
+            return new OutboundPolicy(c.str("outbound.allow"), c.bool("webhooks.allowPrivateAddresses"), names);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("config: " + e.getMessage());
         }

@@ -37,6 +37,7 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.Set;
@@ -106,9 +107,17 @@ public final class Roomcast implements AutoCloseable {
 
     /** Starts a node and waits until its API answers. Call from a plain thread, not an event loop. */
     public static Roomcast start(Config config) throws Exception {
+        return start(config, InetAddress::getAllByName);
+    }
+
+    /**
+     * A node whose outbound destinations are looked up by {@code names} instead of the system
+     * resolver (an embedder's own DNS, or a test's that changes its answers).
+     */
+    public static Roomcast start(Config config, OutboundPolicy.Resolver names) throws Exception {
         Roomcast node = new Roomcast(config);
         try {
-            node.startParts();
+            node.startParts(names);
             return node;
         } catch (Exception e) {
             node.close();
@@ -130,9 +139,9 @@ public final class Roomcast implements AutoCloseable {
         store.ensureBucket().await(60, TimeUnit.SECONDS);
     }
 
-    private void startParts() throws Exception {
+    private void startParts(OutboundPolicy.Resolver names) throws Exception {
         openStore();
-        OutboundPolicy outbound = NodeSettings.outbound(config);
+        OutboundPolicy outbound = NodeSettings.outbound(config, names);
         webhooks = new Webhooks(vertx, NodeSettings.webhooks(config, outbound), registry);
         Events events = new Events(vertx, webhooks);
         rooms = NodeSettings.rooms(vertx, config, store, events, registry);

@@ -33,7 +33,7 @@ public final class ApiServer {
         this.config = config;
         this.routing = cluster == null ? null
                 : new ClusterRouting(vertx, cluster, config.str("http.host"), this::port, config.integer("limits.maxPerPage"));
-        Auth auth = new Auth(vertx, config.str("auth.jwtSecret"), config.lng("limits.apiRequestsPerSecondPerToken"), backend.rooms());
+        Auth auth = new Auth(vertx, config.str("auth.jwtSecret"), config.str("auth.previousJwtSecret"), config.lng("limits.apiRequestsPerSecondPerToken"), backend.rooms());
         Requests requests = new Requests(config.integer("limits.maxStringLength"), config.integer("limits.maxPerPage"));
         Routes.Deps deps = new Routes.Deps(vertx, config, backend, requests, auth, cluster);
         RecordingRoutes recordings = new RecordingRoutes(deps);

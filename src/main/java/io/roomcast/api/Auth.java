@@ -1,6 +1,7 @@
 package io.roomcast.api;
 
 import io.roomcast.room.RoomService;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -23,17 +24,23 @@ final class Auth {
     private static final String QUERY_TOKEN_PATHS = "/v2/rooms/[^/]+/captions(/ws)?|/v2/hls/[^/]+/[^/]+";
 
     private final JWTAuth jwt;
+    /** While the JWT secret is rotated, tokens signed with the one before are still taken; null when none. */
+    private final JWTAuth previous;
     private final RateLimiter rateLimiter;
     private final long perSecond;
     private final RoomService rooms;
 
-    Auth(Vertx vertx, String jwtSecret, long requestsPerSecond, RoomService rooms) {
-        this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
-                new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(jwtSecret)));
+    Auth(Vertx vertx, String jwtSecret, String previousJwtSecret, long requestsPerSecond, RoomService rooms) {
+        this.jwt = hs256(vertx, jwtSecret);
+        this.previous = previousJwtSecret == null || previousJwtSecret.isEmpty() ? null : hs256(vertx, previousJwtSecret);
         this.rateLimiter = new RateLimiter(requestsPerSecond);
         this.perSecond = requestsPerSecond;
         this.rooms = rooms;
         vertx.setPeriodic(30_000, t -> rateLimiter.sweep(System.nanoTime()));
+    }
+
+    private static JWTAuth hs256(Vertx vertx, String secret) {
+        return JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
     }
 
     /** The route handler: passes an authenticated request on, fails the others with 401/403/429. */
@@ -56,7 +63,10 @@ final class Auth {
         }
         // VideoSDK's clients send the bare token, without "Bearer ".
         String token = (header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7) : header).trim();
-        jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
+        TokenCredentials credentials = new TokenCredentials(token);
+        Future<User> checked = jwt.authenticate(credentials)
+                .recover(e -> previous == null ? Future.failedFuture(e) : previous.authenticate(credentials));
+        checked.onComplete(ar -> {
             if (ar.failed()) {
                 LOG.fine(() -> "token refused: " + ar.cause().getMessage());
                 ctx.fail(new ApiException(401, "unauthorized", "the token is invalid or expired"));

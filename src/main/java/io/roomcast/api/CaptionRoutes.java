@@ -37,7 +37,7 @@ final class CaptionRoutes extends Routes {
 
     private Future<JsonObject> start(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
-        return prepare(bodyRoomId(ctx, body), body).get();
+        return afterNamesChecked(body, prepare(bodyRoomId(ctx, body), body));
     }
 
     private Future<JsonObject> end(RoutingContext ctx) {

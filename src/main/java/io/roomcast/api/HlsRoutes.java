@@ -39,7 +39,7 @@ final class HlsRoutes extends Routes {
 
     private Future<JsonObject> start(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
-        return prepare(bodyRoomId(ctx, body), body).get().map(j -> playable(ctx, j));
+        return afterNamesChecked(body, prepare(bodyRoomId(ctx, body), body)).map(j -> playable(ctx, j));
     }
 
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */

@@ -31,7 +31,7 @@ final class LivestreamRoutes extends Routes {
 
     private Future<JsonObject> start(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
-        return prepare(bodyRoomId(ctx, body), body).get();
+        return afterNamesChecked(body, prepare(bodyRoomId(ctx, body), body));
     }
 
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */

@@ -40,7 +40,7 @@ final class RecordingRoutes extends Routes {
 
     private Future<JsonObject> start(RoutingContext ctx) {
         JsonObject body = requests.body(ctx);
-        return prepare(bodyRoomId(ctx, body), body).get();
+        return afterNamesChecked(body, prepare(bodyRoomId(ctx, body), body));
     }
 
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
@@ -89,11 +89,11 @@ final class RecordingRoutes extends Routes {
             if (options.transcribe() || options.preSignedUrl() != null) {
                 throw ApiException.badRequest("transcription and preSignedUrl are for fileFormat mp4 participant recordings");
             }
-            return Future.succeededFuture(backend.recordings().startParticipantCopy(roomId, participantId, options));
+            return afterNamesChecked(body, () -> Future.succeededFuture(backend.recordings().startParticipantCopy(roomId, participantId, options)));
         }
         OutputRequest r = outputRequest(roomId, body);
         RecordingOptions options = options(body, r.webhookUrl());
-        return Future.succeededFuture(backend.recordings().startParticipant(roomId, participantId, r.plan(), options));
+        return afterNamesChecked(body, () -> Future.succeededFuture(backend.recordings().startParticipant(roomId, participantId, r.plan(), options)));
     }
 
     private Future<JsonObject> stopParticipant(RoutingContext ctx) {
@@ -116,7 +116,7 @@ final class RecordingRoutes extends Routes {
         if (options.transcribe() || options.preSignedUrl() != null) {
             throw ApiException.badRequest("transcription and preSignedUrl are not offered for track recordings");
         }
-        return Future.succeededFuture(backend.recordings().startTrack(roomId, participantId, kind, options));
+        return afterNamesChecked(body, () -> Future.succeededFuture(backend.recordings().startTrack(roomId, participantId, kind, options)));
     }
 
     private Future<JsonObject> stopTrack(RoutingContext ctx) {

@@ -67,12 +67,17 @@ final class RoomRoutes extends Routes {
         JsonObject autoStartConfig = requests.optObject(body, "autoStartConfig");
         if (autoStartConfig != null) autoStart.check(autoStartConfig);
         AutoClose autoClose = autoClose(requests.optObject(body, "autoCloseConfig"));
-        if (cluster == null) return rooms.createRoom(customRoomId, url, events, autoStartConfig, autoClose).map(Room::toJson);
+        String hookUrl = url;
+        List<String> hookEvents = events;
+        if (cluster == null) {
+            return afterNamesChecked(body, () -> rooms.createRoom(customRoomId, hookUrl, hookEvents, autoStartConfig, autoClose).map(Room::toJson));
+        }
         // In a cluster the room lives here (the entry node placed it by load): say so in the shared map.
-        return rooms.createRoom(customRoomId, url, events, autoStartConfig, autoClose).compose(room -> vertx.executeBlocking(() -> {
-            cluster.own(room.roomId());
-            return room.toJson();
-        }, false));
+        return afterNamesChecked(body, () -> rooms.createRoom(customRoomId, hookUrl, hookEvents, autoStartConfig, autoClose)
+                .compose(room -> vertx.executeBlocking(() -> {
+                    cluster.own(room.roomId());
+                    return room.toJson();
+                }, false)));
     }
 
     /** VideoSDK's {@code autoCloseConfig {type, duration}}: duration in seconds, type session-ends (default) or session-end-and-deactivate. */

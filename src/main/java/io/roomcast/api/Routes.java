@@ -11,9 +11,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One resource's routes: what they share (the stages, reading requests, the caller's limits) and
@@ -72,6 +75,29 @@ abstract class Routes {
         if (body.getValue("summary") instanceof JsonObject summary && Boolean.TRUE.equals(summary.getValue("enabled"))) {
             throw ApiException.badRequest("summary is not supported: Roomcast makes transcripts, not summaries");
         }
+    }
+
+    /**
+     * A request that names destinations (a webhook, RTMP outputs, a preSignedUrl) acts once their
+     * host names are looked up and allowed too: a name that resolves to a private address is then a
+     * 400 {@code forbidden_address} like the address itself. Call after the request's own checks.
+     */
+    protected Future<JsonObject> afterNamesChecked(JsonObject body, Supplier<Future<JsonObject>> action) {
+        Map<String, String> urls = new LinkedHashMap<>();
+        for (String f : new String[] {"webhookUrl", "preSignedUrl"}) {
+            if (body.getValue(f) instanceof String u) urls.put(f, u);
+        }
+        if (body.getValue("webhook") instanceof JsonObject hook) {
+            for (String f : new String[] {"url", "endPoint"}) {
+                if (hook.getValue(f) instanceof String u) urls.put("webhook." + f, u);
+            }
+        }
+        if (body.getValue("outputs") instanceof JsonArray outs) {
+            for (int i = 0; i < outs.size(); i++) {
+                if (outs.getValue(i) instanceof JsonObject o && o.getValue("url") instanceof String u) urls.put("outputs[" + i + "].url", u);
+            }
+        }
+        return backend.webhooks().checkNames(urls).compose(v -> action.get());
     }
 
     /** An optional per-request webhook URL, checked like the room's. */

@@ -42,7 +42,9 @@ final class TranscriptRoutes extends Routes {
         }
         String language = requests.optString(body, "language");
         String webhookUrl = webhookUrl(body);
-        return Future.succeededFuture(backend.postCall().create(recordingId, roomId, sessionId, language, webhookUrl));
+        String room = roomId;
+        String session = sessionId;
+        return afterNamesChecked(body, () -> Future.succeededFuture(backend.postCall().create(recordingId, room, session, language, webhookUrl)));
     }
 
     private void download(RoutingContext ctx) {

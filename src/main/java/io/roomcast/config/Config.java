@@ -39,6 +39,7 @@ public final class Config {
         ENV.put("ROOMCAST_PIPELINES_DIR", "pipelines.dir");
         ENV.put("ROOMCAST_VIDEO_ENCODER", "outputs.videoEncoder");
         ENV.put("ROOMCAST_JWT_SECRET", "auth.jwtSecret");
+        ENV.put("ROOMCAST_JWT_PREVIOUS_SECRET", "auth.previousJwtSecret");
         ENV.put("ROOMCAST_S3_ENDPOINT", "s3.endpoint");
         ENV.put("ROOMCAST_S3_PORT", "s3.port");
         ENV.put("ROOMCAST_S3_BUCKET", "s3.bucket");
@@ -61,7 +62,7 @@ public final class Config {
     }
 
     /** Keys whose values must never be printed. */
-    private static final List<String> SECRETS = List.of("auth.jwtSecret", "s3.secretKey", "webhooks.secret",
+    private static final List<String> SECRETS = List.of("auth.jwtSecret", "auth.previousJwtSecret", "s3.secretKey", "webhooks.secret",
             "cluster.secret", "cluster.keyStorePassword", "cluster.trustStorePassword");
 
     public static final String DEFAULT_FILE = "config/roomcast.json";
@@ -230,6 +231,9 @@ public final class Config {
         if (str("auth.jwtSecret").length() < 32) {
             fail("auth.jwtSecret", "must be at least 32 characters (HS256 needs a 256-bit secret)");
         }
+        String previous = str("auth.previousJwtSecret");
+        if (!previous.isEmpty() && previous.length() < 32) fail("auth.previousJwtSecret", "must be empty or at least 32 characters");
+        if (previous.equals(str("auth.jwtSecret"))) fail("auth.previousJwtSecret", "must differ from auth.jwtSecret");
         if (str("s3.secretKey").length() < 8) fail("s3.secretKey", "must be at least 8 characters");
         if (str("webhooks.secret").length() < 16) fail("webhooks.secret", "must be at least 16 characters");
         if (!str("s3.bucket").matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {

@@ -115,6 +115,19 @@ public final class Webhooks {
     }
 
     /**
+     * The host names of destinations a request gives ({@code field -> url}, each already passed
+     * {@link #validateUrl}), looked up off the event loop: one that resolves to an address the policy
+     * refuses fails the future with the same {@code forbidden_address} refusal a literal gets.
+     */
+    public Future<Void> checkNames(Map<String, String> urls) {
+        if (urls.isEmpty()) return Future.succeededFuture();
+        return vertx.executeBlocking(() -> {
+            urls.forEach((field, url) -> outbound.checkName(field, URI.create(url)));
+            return null;
+        }, false);
+    }
+
+    /**
      * A delivery's host resolved once (off the event loop) and checked; the delivery then connects
      * to that address, so the name cannot point elsewhere by the time it is dialled.
      */

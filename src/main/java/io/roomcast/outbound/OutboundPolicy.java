@@ -67,20 +67,39 @@ public final class OutboundPolicy {
         String lower = h.toLowerCase(Locale.ROOT);
         if (METADATA_NAMES.contains(lower)) throw forbidden(field, "a cloud metadata service");
         InetAddress a;
+        if (!literalOrLocal(h)) return uri; // a name: checked by checkName, and again when it is dialled
         if (lower.equals("localhost") || lower.endsWith(".localhost")) {
             a = InetAddress.getLoopbackAddress(); // always loopback (RFC 6761): no lookup on the caller's thread
-        } else if (h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+        } else {
             try {
                 a = InetAddress.getByName(h); // a literal: parsed, no lookup
             } catch (UnknownHostException e) {
                 throw Refusal.invalid(field + " has a host that is not an address");
             }
-        } else {
-            return uri; // a name: checked when it is dialled
         }
         String why = refusal(a);
         if (why != null) throw forbidden(field, why);
         return uri;
+    }
+
+    /**
+     * A named host checked when a request names it (blocking: call off the event loop), so a name
+     * that resolves to an address never dialled is refused at once like the literal would be. A name
+     * that does not resolve yet is let through: it is looked up and checked again when dialled.
+     */
+    public void checkName(String field, URI uri) {
+        String h = unbracketed(uri.getHost());
+        if (literalOrLocal(h)) return; // checkUrl judged it
+        InetAddress[] all;
+        try {
+            all = resolver.resolve(h);
+        } catch (UnknownHostException e) {
+            return;
+        }
+        for (InetAddress a : all) {
+            String why = refusal(a);
+            if (why != null) throw forbidden(field, a.getHostAddress() + " (what " + h + " resolves to), " + why);
+        }
     }
 
     /**
@@ -123,6 +142,12 @@ public final class OutboundPolicy {
         boolean cgnat = b.length == 4 && (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
         boolean ula = b.length == 16 && (b[0] & 0xfe) == 0xfc;
         return a.isLoopbackAddress() || a.isSiteLocalAddress() || cgnat || ula;
+    }
+
+    /** An address literal or a localhost name: judged without a lookup. */
+    private static boolean literalOrLocal(String h) {
+        String lower = h.toLowerCase(Locale.ROOT);
+        return lower.equals("localhost") || lower.endsWith(".localhost") || h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
     }
 
     private static String unbracketed(String host) {

@@ -111,6 +111,30 @@ class AuthTest {
         }
     }
 
+    /**
+     * Rotating the secret without downtime: the new secret signs, tokens of the previous one keep
+     * working until auth.previousJwtSecret is emptied, and a token of any other secret is refused.
+     */
+    @Test
+    void tokensOfThePreviousSecretWorkWhileItIsRotated() throws Exception {
+        String next = "roomcast-rotation-test-next-secret-0123456789";
+        var o = TestNode.defaults(data.resolve("rotating"));
+        o.put("auth.jwtSecret", next);
+        o.put("auth.previousJwtSecret", Tokens.DEV_SECRET);
+        try (Roomcast rotating = TestNode.start(o)) {
+            Api old = new Api(rotating.httpPort(), Tokens.admin());
+            assertEquals(200, old.get("/v2/rooms").status(), "a token of the previous secret still works");
+            assertEquals(200, old.as(Tokens.hs256(next, Tokens.claims(600))).get("/v2/rooms").status());
+            assertUnauthorized(old.as(Tokens.hs256("some-third-secret-that-is-long-enough-to-sign", Tokens.claims(600)))
+                    .get("/v2/rooms"));
+            assertUnauthorized(old.as(Tokens.hs256(Tokens.DEV_SECRET, Tokens.claims(-60))).get("/v2/rooms"));
+        }
+        o.put("auth.previousJwtSecret", "");
+        try (Roomcast rotated = TestNode.start(o)) {
+            assertUnauthorized(new Api(rotated.httpPort(), Tokens.admin()).get("/v2/rooms"));
+        }
+    }
+
     @Test
     void operationsEndpointsNeedNoToken() {
         Api anonymous = admin.as(null);

@@ -31,6 +31,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private volatile IntUnaryOperator statusForRequest = n -> 200;
     private volatile long delayMs;
+    private volatile String location;
 
     public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -57,6 +58,7 @@ public final class WebhookReceiver implements AutoCloseable {
                         exchange.getRequestHeaders().getFirst("X-Roomcast-Webhook-Id"),
                         attempt == null ? 0 : Integer.parseInt(attempt), System.nanoTime()));
             }
+            if (location != null) exchange.getResponseHeaders().set("Location", location);
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
@@ -70,6 +72,11 @@ public final class WebhookReceiver implements AutoCloseable {
     /** Answer request number n (1-based, counting every attempt) with this status. */
     public void answer(IntUnaryOperator statusForRequest) {
         this.statusForRequest = statusForRequest;
+    }
+
+    /** Answer with a Location header (give a 3xx status with {@link #answer}). */
+    public void redirectTo(String url) {
+        this.location = url;
     }
 
     public void delay(long ms) {
