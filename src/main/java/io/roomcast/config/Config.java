@@ -63,8 +63,7 @@ public final class Config {
 
     /** Keys whose values must never be printed. */
     private static final List<String> SECRETS = List.of("auth.jwtSecret", "auth.previousJwtSecret", "s3.accessKey", "s3.secretKey",
-            "webhooks.secret",
-            "cluster.secret", "cluster.keyStorePassword", "cluster.trustStorePassword");
+            "webhooks.secret", "cluster.secret", "cluster.keyStorePassword", "cluster.trustStorePassword");
 
     public static final String DEFAULT_FILE = "config/roomcast.json";
     public static final String DEV_JWT_SECRET_MARKER = "roomcast-development-secret";
