@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
@@ -57,6 +58,11 @@ public final class ApiServer {
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16384)
                 .setCompressionSupported(true);
+        String keyStore = config.str("http.keyStore");
+        if (!keyStore.isBlank()) {
+            // HTTPS on the API and HLS port itself, for a deployment without a TLS-terminating proxy.
+            options.setSsl(true).setKeyCertOptions(new PfxOptions().setPath(keyStore).setPassword(config.str("http.keyStorePassword")));
+        }
         return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
             server = s;
             if (routing != null) routing.listen();

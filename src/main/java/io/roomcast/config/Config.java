@@ -27,6 +27,8 @@ public final class Config {
     static {
         ENV.put("ROOMCAST_HTTP_HOST", "http.host");
         ENV.put("ROOMCAST_HTTP_PORT", "http.port");
+        ENV.put("ROOMCAST_HTTP_KEYSTORE", "http.keyStore");
+        ENV.put("ROOMCAST_HTTP_KEYSTORE_PASSWORD", "http.keyStorePassword");
         ENV.put("ROOMCAST_RTP_HOST", "rtp.host");
         ENV.put("ROOMCAST_RTP_PORT", "rtp.port");
         ENV.put("ROOMCAST_PUBLIC_HOST", "rtp.publicHost");
@@ -62,7 +64,7 @@ public final class Config {
     }
 
     /** Keys whose values must never be printed. */
-    private static final List<String> SECRETS = List.of("auth.jwtSecret", "auth.previousJwtSecret", "s3.accessKey", "s3.secretKey",
+    private static final List<String> SECRETS = List.of("http.keyStorePassword", "auth.jwtSecret", "auth.previousJwtSecret", "s3.accessKey", "s3.secretKey",
             "webhooks.secret", "cluster.secret", "cluster.keyStorePassword", "cluster.trustStorePassword");
 
     public static final String DEFAULT_FILE = "config/roomcast.json";
@@ -221,6 +223,8 @@ public final class Config {
         if (!(maxLoad > 0 && maxLoad <= 1)) fail("cluster.maxLoad", "must be above 0 and at most 1 (got " + maxLoad + ")");
         if (bool("cluster.enabled")) validateClusterSecurity();
         requireNonBlank("http.host");
+        String httpStore = str("http.keyStore");
+        if (!httpStore.isBlank() && !Files.isReadable(Path.of(httpStore))) fail("http.keyStore", "is not a readable file: " + httpStore);
         requireNonBlank("rtp.host");
         requireNonBlank("rtp.publicHost");
         requireNonBlank("dataDir");

@@ -2,6 +2,7 @@ package io.roomcast.api;
 
 import io.roomcast.Roomcast;
 import io.roomcast.support.Api;
+import io.roomcast.support.ClusterKeys;
 import io.roomcast.support.NodeExtension;
 import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
@@ -11,10 +12,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every /v2 route needs a valid, unexpired HS256 token; room-limited tokens stay in their room. */
@@ -132,6 +142,36 @@ class AuthTest {
         o.put("auth.previousJwtSecret", "");
         try (Roomcast rotated = TestNode.start(o)) {
             assertUnauthorized(new Api(rotated.httpPort(), Tokens.admin()).get("/v2/rooms"));
+        }
+    }
+
+    /**
+     * http.keyStore puts the API on HTTPS (no proxy needed): a client trusting the certificate gets
+     * its answers, HLS URLs say https, and plain HTTP on the port gets nothing.
+     */
+    @Test
+    void aKeyStoreServesTheApiOverHttps() throws Exception {
+        Path store = ClusterKeys.generate(data, "https");
+        var o = TestNode.defaults(data.resolve("https-node"));
+        o.put("http.keyStore", store.toString());
+        o.put("http.keyStorePassword", ClusterKeys.PASSWORD);
+        try (Roomcast tls = TestNode.start(o)) {
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(store)) {
+                trusted.load(in, ClusterKeys.PASSWORD.toCharArray());
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trusted);
+            SSLContext ssl = SSLContext.getInstance("TLS");
+            ssl.init(null, tmf.getTrustManagers(), null);
+            HttpsURLConnection c = (HttpsURLConnection) URI.create("https://127.0.0.1:" + tls.httpPort() + "/v2/rooms").toURL().openConnection();
+            c.setSSLSocketFactory(ssl.getSocketFactory());
+            c.setHostnameVerifier((host, session) -> true); // keytool's certificate names CN=https, not 127.0.0.1
+            c.setRequestProperty("Authorization", "Bearer " + Tokens.admin());
+            assertEquals(200, c.getResponseCode());
+            assertTrue(new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains("\"data\""));
+            Api plain = new Api(tls.httpPort(), Tokens.admin());
+            assertThrows(Throwable.class, () -> plain.get("/v2/rooms"), "plain HTTP is not served on an HTTPS port");
         }
     }
 
