@@ -62,6 +62,7 @@ public final class Roomcast implements AutoCloseable {
     private Cluster cluster;
     private EmbeddedS3 embeddedS3;
     private ObjectStore store;
+    private Persister persister;
     private Webhooks webhooks;
     private RoomService rooms;
     private RtpIngest ingest;
@@ -169,7 +170,7 @@ public final class Roomcast implements AutoCloseable {
         outputs.composeWith(composition);
         ingest.addSink(composition);
         LOG.info(() -> "video encoder for outputs: " + outputSettings.videoEncoder());
-        Persister persister = new Persister(store);
+        persister = new Persister(store);
         recordings = new Recordings(outputs, store, new ManifestStore(store, persister, "meta/recordings/"), registry);
         ingest.addSink(recordings.trackCopies());
         hls = new HlsStreams(vertx, outputs, store, new ManifestStore(store, persister, "meta/hls/"));
@@ -297,6 +298,14 @@ public final class Roomcast implements AutoCloseable {
             }
         }
         if (postCall != null) postCall.close();
+        if (persister != null) {
+            try {
+                // the outputs' last states (a recording's "stopped" with its file) are written before the store closes
+                persister.drain().await(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warning("writing the last manifests: " + e);
+            }
+        }
         if (transcription != null) transcription.close();
         if (rooms != null) rooms.close();
         if (webhooks != null) webhooks.close();

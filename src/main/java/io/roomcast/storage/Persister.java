@@ -3,7 +3,9 @@ package io.roomcast.storage;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,5 +31,11 @@ public final class Persister {
             }
         });
         return next;
+    }
+
+    /** Completes when every write made so far has landed (or failed): on shutdown, before the store closes. */
+    public synchronized Future<Void> drain() {
+        List<Future<Void>> pending = new ArrayList<>(tails.values());
+        return Future.join(pending).transform(ignored -> Future.succeededFuture());
     }
 }
