@@ -67,15 +67,16 @@ public final class OutboundPolicy {
         String lower = h.toLowerCase(Locale.ROOT);
         if (METADATA_NAMES.contains(lower)) throw forbidden(field, "a cloud metadata service");
         InetAddress a;
-        if (!literalOrLocal(h)) return uri; // a name: checked by checkName, and again when it is dialled
-        if (lower.equals("localhost") || lower.endsWith(".localhost")) {
+        if (isLocalhost(lower)) {
             a = InetAddress.getLoopbackAddress(); // always loopback (RFC 6761): no lookup on the caller's thread
-        } else {
+        } else if (isLiteral(h)) {
             try {
                 a = InetAddress.getByName(h); // a literal: parsed, no lookup
             } catch (UnknownHostException e) {
                 throw Refusal.invalid(field + " has a host that is not an address");
             }
+        } else {
+            return uri; // a name: checked by checkName, and again when it is dialled
         }
         String why = refusal(a);
         if (why != null) throw forbidden(field, why);
@@ -146,8 +147,15 @@ public final class OutboundPolicy {
 
     /** An address literal or a localhost name: judged without a lookup. */
     private static boolean literalOrLocal(String h) {
-        String lower = h.toLowerCase(Locale.ROOT);
-        return lower.equals("localhost") || lower.endsWith(".localhost") || h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
+        return isLocalhost(h.toLowerCase(Locale.ROOT)) || isLiteral(h);
+    }
+
+    private static boolean isLocalhost(String lower) {
+        return lower.equals("localhost") || lower.endsWith(".localhost");
+    }
+
+    private static boolean isLiteral(String h) {
+        return h.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
     }
 
     private static String unbracketed(String host) {

@@ -62,10 +62,15 @@ class IngestBench {
     }
 
     static List<byte[]> capture(boolean video, long ssrc) throws Exception {
+        return capture(video, ssrc, MOTION);
+    }
+
+    /** {@code SECONDS} of pre-encoded RTP: a VP8 640x360@25 camera of the given motion, or Opus speech. */
+    static List<byte[]> capture(boolean video, long ssrc, String motion) throws Exception {
         try (RtpCapture cap = new RtpCapture()) {
             if (video) {
                 try (RtpSender s = RtpSender.video(cap.port(), ssrc, 96, "vp8", 640, 360).unpaced()) {
-                    if (MOTION.equals("head")) s.talkingHead();
+                    if (motion.equals("head")) s.talkingHead();
                     s.startTestSignal(SECONDS);
                     s.join();
                 }

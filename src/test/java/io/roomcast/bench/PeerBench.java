@@ -31,8 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code avenc_aac}, tee'd to mp4mux / hlssink2 / flvmux + rtmpsink) and an FFmpeg command line
  * ({@code xstack} + {@code amix} + libx264 {@code veryfast} + aac, {@code tee} muxer). Each runs
  * alone; its process CPU is measured from {@code bench.warmupSeconds} to 2 s before the end.
- * Roomcast runs without captions (the peers have none). {@code mvn -B -Pbench verify
- * -Dit.test=PeerBench [-Dbench.seconds=60 -Dbench.warmupSeconds=20 -Dbench.motion=full]}.
+ * Roomcast runs once without captions and once with live captions (the peers have none); the
+ * microphones speak the clips of {@code ../shared/speech} in turns. Both camera kinds (talking head,
+ * full motion) in one run. {@code mvn -B -Pbench verify -Dit.test=PeerBench [-Dbench.seconds=40
+ * -Dbench.warmupSeconds=15 -Dbench.motions=head,full -Dbench.captions=true]}.
  */
 class PeerBench {
     static final int PARTICIPANTS = 3;
@@ -42,58 +44,97 @@ class PeerBench {
     @TempDir
     Path work;
 
-    record Result(String pipeline, double cores, long mp4Bytes, long rtmpPackets, double recordedSeconds) {
+    /** Which camera pictures are run, in one harness run: talking heads and the full-motion test pattern by default. */
+    static final List<String> MOTIONS = List.of(System.getProperty("bench.motions", "head,full").split(","));
+    /** Whether Roomcast also runs with live captions (the peers have none). */
+    static final boolean CAPTIONS = Boolean.parseBoolean(System.getProperty("bench.captions", "true"));
+
+    record Result(String pipeline, double cores, long mp4Bytes, long rtmpPackets, double recordedSeconds, JsonObject threads) {
     }
 
     @Test
     void roomcastAgainstGstreamerAndFfmpeg() throws Exception {
-        List<byte[]> video = IngestBench.capture(true, 0x5001);
-        List<byte[]> audio = IngestBench.capture(false, 0x5000);
-        List<List<byte[]>> tracks = new ArrayList<>();
-        List<Integer> rates = new ArrayList<>();
-        for (int p = 0; p < PARTICIPANTS; p++) {
-            tracks.add(IngestBench.withSsrc(audio, 0x6000 + 2L * p));
-            rates.add(48000);
-            tracks.add(IngestBench.withSsrc(video, 0x6001 + 2L * p));
-            rates.add(90000);
+        // A meeting's speech, one participant at a time, the same for every pipeline.
+        List<RoomBench.Turn> turns = RoomBench.schedule(TranscriptionBench.clips());
+        List<List<byte[]>> voices = new ArrayList<>();
+        for (int p = 0; p < PARTICIPANTS; p++) voices.add(RoomBench.voice(turns, p));
+        JsonObject all = new JsonObject().put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("participants", PARTICIPANTS)
+                .put("work", "2x2 grid 1280x720@25, 1.5 Mb/s H.264 + AAC, MP4 + HLS + RTMP");
+        List<String> table = new ArrayList<>();
+        for (String motion : MOTIONS) {
+            List<byte[]> video = IngestBench.capture(true, 0x5001, motion);
+            List<List<byte[]>> tracks = new ArrayList<>();
+            List<Integer> rates = new ArrayList<>();
+            for (int p = 0; p < PARTICIPANTS; p++) {
+                tracks.add(IngestBench.withSsrc(voices.get(p), 0x6000 + 2L * p));
+                rates.add(48000);
+                tracks.add(IngestBench.withSsrc(video, 0x6001 + 2L * p));
+                rates.add(90000);
+            }
+            Result plain = roomcast(tracks, rates, false);
+            Result captioned = CAPTIONS ? roomcast(tracks, rates, true) : null;
+            Result gst = gstreamer(tracks, rates);
+            Result ffmpeg = ffmpeg(tracks, rates);
+            JsonObject cores = new JsonObject();
+            JsonObject ratios = new JsonObject();
+            for (Result r : new Result[] {plain, captioned, gst, ffmpeg}) if (r != null) cores.put(r.pipeline(), IngestBench.round(r.cores()));
+            for (Result peer : new Result[] {gst, ffmpeg}) {
+                if (peer == null) continue;
+                ratios.put("without captions / " + peer.pipeline(), IngestBench.round(plain.cores() / peer.cores()));
+                if (captioned != null) ratios.put("with captions / " + peer.pipeline(), IngestBench.round(captioned.cores() / peer.cores()));
+            }
+            all.put(motion, new JsonObject().put("cores", cores).put("roomcastToPeer", ratios).put("roomcastThreads", plain.threads())
+                    .put("files", files(plain, captioned, gst, ffmpeg)));
+            table.add(String.format("| %s | %.3f | %s | %s | %s | %s | %s |", motion.equals("head") ? "talking head" : "full-motion test pattern",
+                    plain.cores(), captioned == null ? "-" : String.format("%.3f", captioned.cores()), fmt(gst), fmt(ffmpeg),
+                    ratio(plain, captioned, gst), ratio(plain, captioned, ffmpeg)));
         }
-        List<Result> results = new ArrayList<>();
-        results.add(roomcast(tracks, rates));
-        Result gst = gstreamer(tracks, rates);
-        if (gst != null) results.add(gst);
-        Result ffmpeg = ffmpeg(tracks, rates);
-        if (ffmpeg != null) results.add(ffmpeg);
-
-        JsonObject cores = new JsonObject();
-        for (Result r : results) cores.put(r.pipeline(), IngestBench.round(r.cores()));
-        Map<String, Object> ratios = new LinkedHashMap<>();
-        for (Result r : results.subList(1, results.size())) ratios.put(r.pipeline(), IngestBench.round(results.get(0).cores() / r.cores()));
-        JsonObject out = new JsonObject().put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("motion", IngestBench.MOTION)
-                .put("participants", PARTICIPANTS).put("work", "2x2 grid 1280x720@25, 1.5 Mb/s H.264 + AAC, MP4 + HLS + RTMP")
-                .put("cores", cores)
-                .put("roomcastToPeer", new JsonObject(ratios));
-        System.out.println("PEER BENCH " + out.encodePrettily());
-        System.out.println("| pipeline | cores | Roomcast / it | MP4 | recorded | RTMP packets |");
-        System.out.println("| --- | --- | --- | --- | --- | --- |");
-        for (Result r : results) {
-            System.out.printf("| %s | %.3f | %.2f | %.1f MB | %.1f s | %d |%n", r.pipeline(), r.cores(), results.get(0).cores() / r.cores(),
-                    r.mp4Bytes() / 1e6, r.recordedSeconds(), r.rtmpPackets());
-        }
+        System.out.println("PEER BENCH " + all.encodePrettily());
+        System.out.println("| cameras | Roomcast | Roomcast + live captions | GStreamer | FFmpeg | Roomcast / GStreamer (+captions) | Roomcast / FFmpeg (+captions) |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+        table.forEach(System.out::println);
         Files.createDirectories(Path.of("target/bench"));
-        Files.writeString(Path.of("target/bench/peers-" + IngestBench.MOTION + ".json"), out.encodePrettily());
+        Files.writeString(Path.of("target/bench/peers.json"), all.encodePrettily());
     }
 
-    /** CPU of {@code pid} over the measured window while the tracks are replayed to {@code ports}. */
-    private static double measure(long pid, List<Integer> ports, List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
+    private static String fmt(Result r) {
+        return r == null ? "not installed" : String.format("%.3f", r.cores());
+    }
+
+    private static String ratio(Result plain, Result captioned, Result peer) {
+        if (peer == null) return "-";
+        return String.format("**%.2f**", plain.cores() / peer.cores())
+                + (captioned == null ? "" : String.format(" (%.2f)", captioned.cores() / peer.cores()));
+    }
+
+    /** What each pipeline wrote, so a cheap one can be seen to have done the work. */
+    private static JsonObject files(Result... results) {
+        JsonObject out = new JsonObject();
+        for (Result r : results) {
+            if (r == null) continue;
+            out.put(r.pipeline(), new JsonObject().put("mp4MB", IngestBench.round(r.mp4Bytes() / 1e6))
+                    .put("recordedSeconds", IngestBench.round(r.recordedSeconds())).put("rtmpPackets", r.rtmpPackets()));
+        }
+        return out;
+    }
+
+    private record Measured(double cores, JsonObject threads) {
+    }
+
+    /** CPU of {@code pid} (and per thread) over the measured window while the tracks are replayed to {@code ports}. */
+    private static Measured measure(long pid, List<Integer> ports, List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
         long[] w = new long[4];
+        List<Map<String, Long>> threads = new ArrayList<>(List.of(Map.of(), Map.of()));
         Thread sampler = new Thread(() -> {
             try {
                 Thread.sleep(WARMUP * 1000L);
+                threads.set(0, IngestBench.threadTicks(pid));
                 w[0] = IngestBench.cpuTicks(pid);
                 w[1] = System.nanoTime();
                 Thread.sleep((SECONDS - WARMUP - 2) * 1000L);
                 w[2] = IngestBench.cpuTicks(pid);
                 w[3] = System.nanoTime();
+                threads.set(1, IngestBench.threadTicks(pid));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -101,11 +142,13 @@ class PeerBench {
         sampler.start();
         RtpCapture.replay(ports, tracks, rates);
         sampler.join();
-        return (w[2] - w[0]) / 100.0 / ((w[3] - w[1]) / 1e9);
+        double seconds = (w[3] - w[1]) / 1e9;
+        return new Measured((w[2] - w[0]) / 100.0 / seconds, IngestBench.threadCores(threads.get(0), threads.get(1), seconds));
     }
 
-    private Result roomcast(List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
-        Map<String, String> env = JarProcess.env(work.resolve("roomcast"), IngestBench.SECRET);
+    private Result roomcast(List<List<byte[]>> tracks, List<Integer> rates, boolean captions) throws Exception {
+        Map<String, String> env = JarProcess.env(work.resolve("roomcast-" + System.nanoTime()), IngestBench.SECRET);
+        env.put("ROOMCAST_MODELS_DIR", Path.of("models").toAbsolutePath().toString());
         int rtpPort = Integer.parseInt(env.get("ROOMCAST_RTP_PORT"));
         int rtmpPort = JarProcess.freePort();
         try (JarProcess node = JarProcess.start(work, env); RoomBench.Receiver rtmp = new RoomBench.Receiver(rtmpPort)) {
@@ -115,20 +158,21 @@ class PeerBench {
                 api.join(room, "p" + p, "Participant " + p, Tracks.opus(0x6000 + 2L * p), Tracks.camera("vp8", 0x6001 + 2L * p));
             }
             JsonObject body = new JsonObject().put("roomId", room).put("preset", "grid-720p");
+            if (captions) assertEquals(200, api.post("/v2/transcription/start", new JsonObject().put("roomId", room)).status());
             String rec = api.post("/v2/recordings/start", body).json().getString("id");
             api.post("/v2/hls/start", body.copy());
             api.post("/v2/livestreams/start", body.copy().put("outputs", new JsonArray()
                     .add(new JsonObject().put("url", "rtmp://127.0.0.1:" + rtmpPort + "/live").put("streamKey", "bench"))));
             List<Integer> ports = new ArrayList<>();
             for (int i = 0; i < tracks.size(); i++) ports.add(rtpPort);
-            double cores = measure(node.pid(), ports, tracks, rates);
+            Measured m = measure(node.pid(), ports, tracks, rates);
             api.post("/v2/livestreams/end", new JsonObject().put("roomId", room));
             api.post("/v2/hls/end", new JsonObject().put("roomId", room));
             api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
             JsonObject done = api.waitFor("/v2/recordings/" + rec, "status", "stopped", 60_000);
             JsonObject file = done.getJsonObject("file");
-            return new Result("Roomcast jar (recording + HLS + RTMP)", cores, file.getLong("size"), rtmp.packets.get(),
-                    file.getJsonObject("meta").getDouble("duration"));
+            return new Result(captions ? "Roomcast jar (recording + HLS + RTMP + live captions)" : "Roomcast jar (recording + HLS + RTMP)",
+                    m.cores(), file.getLong("size"), rtmp.packets.get(), file.getJsonObject("meta").getDouble("duration"), m.threads());
         }
     }
 
@@ -143,7 +187,7 @@ class PeerBench {
 
     /** The GStreamer pipeline; null when an element it needs is not installed. */
     private Result gstreamer(List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
-        Path dir = Files.createDirectories(work.resolve("gst"));
+        Path dir = Files.createDirectories(work.resolve("gst-" + System.nanoTime()));
         List<Integer> ports = freePorts(tracks.size());
         int rtmpPort = JarProcess.freePort();
         StringBuilder p = new StringBuilder();
@@ -177,7 +221,7 @@ class PeerBench {
 
     /** The FFmpeg command line; null when ffmpeg or libx264 is missing. */
     private Result ffmpeg(List<List<byte[]>> tracks, List<Integer> rates) throws Exception {
-        Path dir = Files.createDirectories(work.resolve("ffmpeg"));
+        Path dir = Files.createDirectories(work.resolve("ffmpeg-" + System.nanoTime()));
         List<Integer> ports = freePorts(tracks.size());
         int rtmpPort = JarProcess.freePort();
         List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-hide_banner", "-loglevel", "error", "-y"));
@@ -216,7 +260,7 @@ class PeerBench {
                 System.out.println(name + ": did not start: " + Files.readString(log));
                 return null;
             }
-            double cores = measure(proc.pid(), ports, tracks, rates);
+            Measured m = measure(proc.pid(), ports, tracks, rates);
             // SIGINT, as Ctrl-C: gst-launch -e sends EOS and ffmpeg finishes, so both write their files' ends.
             new ProcessBuilder("kill", "-INT", Long.toString(proc.pid())).start().waitFor();
             if (!proc.waitFor(30, TimeUnit.SECONDS)) proc.destroyForcibly();
@@ -225,7 +269,7 @@ class PeerBench {
             assertEquals("h264", probe.videoCodec(), name + " wrote " + probe + "; log: " + Files.readString(log));
             // FFmpeg analyzes its RTP inputs for a few seconds before it writes: its file starts later.
             assertTrue(probe.seconds() > SECONDS - 10, name + " recorded " + probe);
-            return new Result(name, cores, Files.size(mp4), rtmp.packets.get(), probe.seconds());
+            return new Result(name, m.cores(), Files.size(mp4), rtmp.packets.get(), probe.seconds(), m.threads());
         }
     }
 }
