@@ -33,6 +33,8 @@ final class RecordingRoutes extends Routes {
         r.get("/v2/recordings/participant/track").handler(api(ctx -> listOfParticipant(ctx, backend.recordings()::trackRecordings)));
         r.post("/v2/recordings/start").handler(api(this::start));
         r.post("/v2/recordings/end").handler(api(this::end));
+        r.post("/v2/recordings/pause").handler(api(ctx -> Future.succeededFuture(backend.recordings().pause(bodyRoomId(ctx, requests.body(ctx))))));
+        r.post("/v2/recordings/resume").handler(api(ctx -> Future.succeededFuture(backend.recordings().resume(bodyRoomId(ctx, requests.body(ctx))))));
         r.get("/v2/recordings").handler(api(ctx -> listByRoomAndSession(ctx, backend.recordings()::recordings)));
         r.get("/v2/recordings/:id").handler(api(ctx -> getById(ctx, backend.recordings()::recording)));
         r.delete("/v2/recordings/:id").handler(api(this::delete));

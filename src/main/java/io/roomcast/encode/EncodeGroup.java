@@ -84,6 +84,8 @@ public final class EncodeGroup {
     private final ThreadPoolExecutor thread;
     private final List<Sink> sinks = new CopyOnWriteArrayList<>();
     private volatile boolean forceKeyframe;
+    /** The first picture (index) that must be a keyframe, for a cut planned ahead (a recording resuming). */
+    private final AtomicLong keyframeFrom = new AtomicLong(Long.MAX_VALUE);
     private boolean closed;
 
     // media thread only
@@ -177,6 +179,21 @@ public final class EncodeGroup {
         forceKeyframe = true;
     }
 
+    /** The time (µs on this encoder's timeline) of the first picture at or after {@code micros}. */
+    public long frameAtOrAfter(long micros) {
+        return frameIndexAtOrAfter(micros) * 1_000_000L / config.fps();
+    }
+
+    private long frameIndexAtOrAfter(long micros) {
+        return Math.max(0, -Math.floorDiv(-micros * config.fps(), 1_000_000L));
+    }
+
+    /** Makes the picture at {@code micros} (this encoder's timeline, on the picture grid) a keyframe; any thread. */
+    public void requestKeyframeAt(long micros) {
+        long index = frameIndexAtOrAfter(micros);
+        keyframeFrom.accumulateAndGet(index, Math::min);
+    }
+
     // ---- media thread ----
 
     /** Session time (µs) of the next picture to compose. */
@@ -258,6 +275,8 @@ public final class EncodeGroup {
         if (video == null) return;
         boolean key = forceKeyframe;
         if (key) forceKeyframe = false;
+        long planned = keyframeFrom.get();
+        if (index >= planned && keyframeFrom.compareAndSet(planned, Long.MAX_VALUE)) key = true;
         video.encode(canvas, index, key, this::give);
         framesEncoded.incrementAndGet();
     }

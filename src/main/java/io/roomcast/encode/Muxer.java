@@ -27,6 +27,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_free;
 import static org.bytedeco.ffmpeg.global.avformat.AVFMT_NOFILE;
 import static org.bytedeco.ffmpeg.global.avformat.AVIO_FLAG_WRITE;
 import static org.bytedeco.ffmpeg.global.avformat.av_interleaved_write_frame;
+import static org.bytedeco.ffmpeg.global.avformat.av_write_frame;
 import static org.bytedeco.ffmpeg.global.avformat.av_write_trailer;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_output_context2;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_free_context;
@@ -219,6 +220,18 @@ public final class Muxer implements AutoCloseable {
     /** Pushes buffered bytes to the file or connection now. */
     public void flush() {
         if (ctx != null && ctx.pb() != null && !ctx.pb().isNull()) avio_flush(ctx.pb());
+    }
+
+    /**
+     * Ends the fragment in progress and pushes it out (fragmented MP4), so that what was written
+     * is in the file before a pause: the interleaving queue is flushed, then the muxer's fragment.
+     */
+    public void cutFragment() throws IOException {
+        if (ctx == null) return;
+        int r = av_interleaved_write_frame(ctx, null);
+        if (r >= 0) r = av_write_frame(ctx, null);
+        if (r < 0) throw new IOException("cutting a fragment failed: " + error(r));
+        flush();
     }
 
     /** Length written so far (end of the last packet), in microseconds. */

@@ -10,7 +10,7 @@ public final class EventTypes {
             "track-source-changed", "keyframe-needed",
             "speaker-changed",
             "recording-starting", "recording-started", "recording-stopping", "recording-stopped", "recording-failed",
-            "recording-spill-limit-reached", "recording-spill-recovered",
+            "recording-spill-limit-reached", "recording-spill-recovered", "recording-paused", "recording-resumed",
             "participant-recording-starting", "participant-recording-started", "participant-recording-stopping",
             "participant-recording-stopped", "participant-recording-failed",
             "participant-track-recording-starting", "participant-track-recording-started", "participant-track-recording-stopping",

@@ -112,6 +112,11 @@ public abstract class Output implements Composed {
         return Instant.EPOCH.plus(sessionStartUnixMicros + sessionMicros, ChronoUnit.MICROS);
     }
 
+    /** The point of the session's media timeline that shows at {@code at}. */
+    protected final long sessionMicrosAt(Instant at) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, at) - sessionStartUnixMicros;
+    }
+
     /** Started, with {@code start} the instant the output's first picture shows rather than when it was written. */
     protected final void setStarted(Instant firstFrameShows) {
         if (startedAt == null) startedAt = firstFrameShows.toString();

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** The life of an output as the API and webhooks name it ({@link #wire()}). */
 public enum OutputStatus {
-    STARTING, STARTED, RECONNECTING, STOPPING, STOPPED, FAILED,
+    STARTING, STARTED, RECONNECTING,
+    /** A recording that takes no media until it is resumed (its file runs on without the paused part). */
+    PAUSED,
+    STOPPING, STOPPED, FAILED,
     /** A finished recording whose files were removed (DELETE /v2/recordings/{id}); its manifest stays as a tombstone. */
     DELETED;
 

@@ -16,9 +16,11 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,9 +60,8 @@ final class Recording extends Output {
     private final ExecutorService uploader;
     private Muxer muxer;
     private long fileStartSessionMicros;
-    /** Each participant's own audio, copied into a WebM file; muxed on the recording's thread. */
-    private final Map<String, Muxer> voices = new LinkedHashMap<>();
-    private Muxer.Streams voiceStreams;
+    /** Each participant's own audio, copied into a WebM file of theirs. */
+    private final VoiceFiles voices;
     private long uploadedTo;
     private int seq;
     private long lastCutMicros;
@@ -75,6 +76,15 @@ final class Recording extends Output {
     final AtomicLong uploadFailures = new AtomicLong();
     volatile JsonObject file;
     volatile JsonArray participantFiles;
+    /** What the API asked: paused or not (the event loop's view; the cut itself happens on the recording's thread). */
+    private boolean pauseAsked;
+    private volatile boolean everPaused;
+    /** Recording thread only: the pauses, audio held after a resume until the picture restarts on a keyframe. */
+    private final Pauses pauses = new Pauses();
+    private final List<Packet> heldAudio = new ArrayList<>();
+    private boolean awaitingKeyframe;
+    private boolean pauseFragmentCut;
+    private volatile JsonArray pausesJson = new JsonArray();
 
     Recording(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
               Path dataDir, RecordingOptions options, long spillLimitBytes, OutboundPolicy outbound) throws IOException {
@@ -90,6 +100,7 @@ final class Recording extends Output {
         this.dir = dataDir.resolve("recordings").resolve(id);
         Files.createDirectories(dir);
         this.local = dir.resolve("recording.fmp4");
+        this.voices = new VoiceFiles(id, dir);
         this.uploader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "roomcast-upload-" + id);
             t.setDaemon(true);
@@ -129,8 +140,9 @@ final class Recording extends Output {
             setStarted(sessionInstant(fileStartSessionMicros));
         }
         lastPacketMicros = p.micros();
+        if (leftOutByPause(p)) return;
         if (spillFull(p)) return;
-        muxer.write(p);
+        muxer.write(shifted(p));
         if (p.micros() - lastCutMicros >= FRAGMENT_MICROS) {
             lastCutMicros = p.micros();
             muxer.flush();
@@ -139,51 +151,117 @@ final class Recording extends Output {
     }
 
     /**
-     * A participant's own Opus packet (from the media thread): copied, not re-encoded, into that
-     * participant's WebM file on the recording's timeline, for speaker-labelled transcripts.
+     * Asks the recording to leave out what happens from now on: the cut is on the first picture
+     * that shows at or after this instant, so nothing said before the request is lost. False when
+     * it is paused already or ending (on the event loop).
      */
+    boolean pause() {
+        Instant at = Instant.now();
+        synchronized (this) {
+            if (pauseAsked || ending() || group == null) return false;
+            long from = group.frameAtOrAfter(sessionMicrosAt(at) - group.startMicros);
+            try {
+                thread.execute(() -> {
+                    if (finished()) return;
+                    pauses.pause(from, at);
+                    pauseFragmentCut = false;
+                    everPaused = true;
+                    pausesJson = pauses.toJson(null);
+                    setStatus(OutputStatus.PAUSED, null);
+                });
+            } catch (RejectedExecutionException e) {
+                return false;
+            }
+            pauseAsked = true;
+            return true;
+        }
+    }
+
+    /**
+     * Records again from the first picture that shows at or after now, which the encoder makes a
+     * keyframe, so the file goes on from the last picture before the pause without a gap. False when
+     * it is not paused or ending (on the event loop).
+     */
+    boolean resume() {
+        Instant at = Instant.now();
+        synchronized (this) {
+            if (!pauseAsked || ending()) return false;
+            long to = group.frameAtOrAfter(sessionMicrosAt(at) - group.startMicros);
+            try {
+                thread.execute(() -> {
+                    if (finished()) return;
+                    pauses.resume(to, at);
+                    awaitingKeyframe = streams.hasVideo();
+                    pausesJson = pauses.toJson(null);
+                    setStatus(OutputStatus.STARTED, null);
+                });
+            } catch (RejectedExecutionException e) {
+                return false;
+            }
+            group.requestKeyframeAt(to);
+            pauseAsked = false;
+            return true;
+        }
+    }
+
+    /** True once the recording was paused: a later {@code started} is a resume. */
+    boolean everPaused() {
+        return everPaused;
+    }
+
+    /**
+     * Leaves out media inside a pause. At the cut the fragment in progress is written and uploaded,
+     * so a crash while paused keeps everything before it. After a resume, audio waits until the
+     * picture restarts on a keyframe, and both go on from there.
+     */
+    private boolean leftOutByPause(Packet p) throws IOException {
+        if (pauses.isEmpty()) return false;
+        if (pauses.leftOut(p.micros())) {
+            if (!pauseFragmentCut) {
+                pauseFragmentCut = true;
+                muxer.cutFragment();
+                uploadNewBytes();
+            }
+            return true;
+        }
+        if (!awaitingKeyframe) return false;
+        if (!p.video()) {
+            if (heldAudio.size() >= 500) heldAudio.remove(0);
+            heldAudio.add(p);
+            return true;
+        }
+        if (!p.key()) return true;
+        awaitingKeyframe = false;
+        pauses.resumedAt(p.micros());
+        pausesJson = pauses.toJson(null);
+        muxer.write(shifted(p));
+        for (Packet a : heldAudio) if (a.micros() >= p.micros()) muxer.write(shifted(a));
+        heldAudio.clear();
+        return true;
+    }
+
+    /** The packet moved back by the pauses before it: the file's time runs on without them. */
+    private Packet shifted(Packet p) {
+        long shift = pauses.isEmpty() ? 0 : pauses.shiftMicros(p.micros());
+        if (shift == 0) return p;
+        long by = Math.round(shift * (double) p.timeBaseDen() / 1_000_000);
+        return new Packet(p.video(), p.key(), p.data(), p.pts() - by, p.dts() - by, p.duration(), p.timeBaseDen());
+    }
+
+    /** A participant's own Opus packet (from the media thread), for their own audio file, with the room's cut. */
     @Override
     public void participantAudio(String participantId, long sessionMicros, byte[] opus) {
         if (ending() || config.participantId() != null) return; // a participant recording is one voice already
         try {
             thread.execute(() -> {
                 if (muxer == null || finished()) return;
-                try {
-                    Muxer w = voices.get(participantId);
-                    if (w == null) {
-                        if (voiceStreams == null) voiceStreams = Muxer.Streams.opus();
-                        w = new Muxer("webm", dir.resolve("voice-" + participantId + ".webm").toString(), voiceStreams, Map.of(), 0);
-                        voices.put(participantId, w);
-                    }
-                    long pts = (sessionMicros - fileStartSessionMicros) * 48 / 1000;
-                    if (opus.length > 0) w.write(new Packet(false, true, opus, pts, pts, 960, 48_000));
-                } catch (IOException e) {
-                    LOG.warning("recording " + id + ": the audio of " + participantId + " could not be written: " + e.getMessage());
-                }
+                long media = sessionMicros - group.startMicros;
+                if (pauses.leftOut(media)) return;
+                voices.write(participantId, (sessionMicros - pauses.shiftMicros(media) - fileStartSessionMicros) * 48 / 1000, opus);
             });
         } catch (RejectedExecutionException e) {
             packetsDropped.incrementAndGet();
         }
-    }
-
-    /** Closes and uploads each participant's file; their manifest entries. */
-    private JsonArray finishVoices() {
-        JsonArray out = new JsonArray();
-        for (Map.Entry<String, Muxer> e : voices.entrySet()) {
-            Path f = dir.resolve("voice-" + e.getKey() + ".webm");
-            try {
-                e.getValue().close();
-                String key = keyBase + "/participants/" + e.getKey() + ".webm";
-                store.putFile(key, f, "audio/webm");
-                out.add(new JsonObject().put("participantId", e.getKey()).put("filePath", key).put("size", Files.size(f))
-                        .put("packets", e.getValue().packetsWritten));
-            } catch (Exception ex) {
-                LOG.warning("recording " + id + ": the audio file of " + e.getKey() + " was not stored: " + ex.getMessage());
-            }
-        }
-        voices.clear();
-        if (voiceStreams != null) voiceStreams.close();
-        return out;
     }
 
     /** Bytes in the local file that the store has not taken yet. */
@@ -260,6 +338,8 @@ final class Recording extends Output {
             return;
         }
         setStatus(OutputStatus.STOPPING, null);
+        heldAudio.clear();
+        pausesJson = pauses.toJson(Instant.now());
         long duration = muxer.durationMicros();
         muxer.close();
         muxer = null;
@@ -271,7 +351,7 @@ final class Recording extends Output {
             file.put("preSignedUpload", PreSignedUpload.put(preSignedUrl, Finalizer.finalFile(dir, config),
                     file.getString("type"), outbound).toJson());
         }
-        participantFiles = finishVoices();
+        participantFiles = voices.finish(store, keyBase);
         deleteLocal();
         setStatus(OutputStatus.STOPPED, null);
     }
@@ -289,7 +369,7 @@ final class Recording extends Output {
         return super.toJson().put("kind", "recording").put("participantId", config.participantId())
                 .put("participantRecording", config.participantId() != null).put("keyBase", keyBase).put("awsDirPath", awsDirPath)
                 .put("webhookUrl", webhookUrl).put("transcription", new JsonObject().put("enabled", transcribe))
-                .put("file", file).put("participantFiles", participantFiles).put("bytesUploaded", bytesUploaded.get())
+                .put("file", file).put("participantFiles", participantFiles).put("pauses", pausesJson).put("bytesUploaded", bytesUploaded.get())
                 .put("spill", new JsonObject().put("bytes", Math.max(0, spillBytes())).put("limitBytes", spillLimitBytes)
                         .put("limitReached", spillLimitReached).put("recording", !overSpillLimit)
                         .put("droppedPackets", spillDroppedPackets)

@@ -8,6 +8,7 @@ import io.roomcast.output.OutputStatus;
 import io.roomcast.output.RecoveryThreads;
 import io.roomcast.storage.ObjectStore;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -86,6 +87,7 @@ final class RecordingRecovery {
         parts.sort(null);
         OutputConfig cfg = presets.resolve(null, m.getJsonObject("config") == null ? null : configOverrides(m.getJsonObject("config")));
         m.put("interrupted", true);
+        closeOpenPause(m);
         if ("track-recording".equals(m.getString("kind"))) {
             m.put("status", OutputStatus.FAILED.wire()).put("reason", "the node stopped before the track recording ended (it is uploaded when it ends)");
         } else if (parts.isEmpty()) {
@@ -109,6 +111,16 @@ final class RecordingRecovery {
         }
         manifests.put(m).await(60, TimeUnit.SECONDS);
         LOG.info(() -> "recording " + id + " interrupted by a stop: " + m.getString("status") + " (" + parts.size() + " parts)");
+    }
+
+    /** A pause the stop interrupted ends where the recording ended (it was paused until then). */
+    private static void closeOpenPause(JsonObject m) {
+        JsonArray pauses = m.getJsonArray("pauses");
+        if (pauses == null) return;
+        for (int i = 0; i < pauses.size(); i++) {
+            JsonObject p = pauses.getJsonObject(i);
+            if (p.getString("end") == null) pauses.set(i, p.copy().put("end", m.getString("end", Instant.now().toString())));
+        }
     }
 
     private static void deleteFolder(Path dir) throws IOException {

@@ -159,6 +159,35 @@ public final class Recordings implements RecordingLookup, Output.Listener {
         return stop(roomId, Recording.class, r -> r.participantId() == null, "room " + roomId + " has no running recording");
     }
 
+    /**
+     * Pauses the room's recording: what happens from now until the resume is left out of the file,
+     * which stays one continuous MP4. 409 when none runs, it has not started yet, or it is paused.
+     */
+    public JsonObject pause(String roomId) {
+        Recording r = running(roomId);
+        if (r.status() != OutputStatus.STARTED || !r.pause()) {
+            throw Refusal.conflict(r.status() == OutputStatus.PAUSED ? "already_paused" : "recording_not_started",
+                    "recording " + r.id() + " is " + r.status().wire() + (r.status() == OutputStatus.PAUSED ? "" : "; it can be paused once it is started"));
+        }
+        return RecordingManifest.api(Manifest.of(r.toJson().put("status", OutputStatus.PAUSED.wire())), store);
+    }
+
+    /** Resumes the room's paused recording; 409 when it is not paused. */
+    public JsonObject resume(String roomId) {
+        Recording r = running(roomId);
+        if (r.status() != OutputStatus.PAUSED || !r.resume()) {
+            throw Refusal.conflict("not_paused", "recording " + r.id() + " is " + r.status().wire() + ", not paused");
+        }
+        return RecordingManifest.api(Manifest.of(r.toJson().put("status", OutputStatus.STARTED.wire())), store);
+    }
+
+    private Recording running(String roomId) {
+        outputs.requireRoom(roomId);
+        Recording r = outputs.find(Recording.class, roomId, o -> !o.ending() && o.participantId() == null);
+        if (r == null) throw Refusal.conflict("not_recording", "room " + roomId + " has no running recording");
+        return r;
+    }
+
     /** Ends the participant's recording, MP4 or WebM (one of them runs at a time). */
     public JsonObject endParticipant(String roomId, String participantId) {
         String none = "participant " + participantId + " of room " + roomId + " has no running recording";
@@ -267,7 +296,8 @@ public final class Recordings implements RecordingLookup, Output.Listener {
         Recording r = (Recording) output;
         Manifest m = keep(r);
         switch (status) {
-            case STARTED -> emit(r, "started", m);
+            case STARTED -> emit(r, r.everPaused() ? "resumed" : "started", m);
+            case PAUSED -> emit(r, "paused", m);
             case STOPPING -> emit(r, "stopping", m);
             case STOPPED -> {
                 emit(r, "stopped", m);

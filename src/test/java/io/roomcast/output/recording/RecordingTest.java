@@ -3,6 +3,7 @@ package io.roomcast.output.recording;
 import io.roomcast.Roomcast;
 import io.roomcast.encode.EncodeGroup;
 import io.roomcast.support.Api;
+import io.roomcast.support.AvMarks;
 import io.roomcast.support.Media;
 import io.roomcast.support.NodeExtension;
 import io.roomcast.support.Participants;
@@ -13,7 +14,6 @@ import io.vertx.core.json.JsonObject;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
-import org.bytedeco.javacv.FrameGrabber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,13 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
-import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -77,11 +75,7 @@ class RecordingTest {
     void flashAndBeepStayTogetherInTheRecording() throws Exception {
         String room = api.post("/v2/rooms", new JsonObject()).json().getString("roomId");
         Participants.join(api, room, "sync", 81, 82, "vp8");
-        short[] beeps = new short[48000 * 13];
-        for (int i = 0; i < beeps.length; i++) {
-            int inPeriod = i % 96000;
-            if (inPeriod >= 48000 && inPeriod < 48000 + 4800) beeps[i] = (short) (12000 * Math.sin(2 * Math.PI * 1000 * i / 48000.0));
-        }
+        short[] beeps = AvMarks.beeps(13);
         String recId = api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", "grid-360p"))
                 .json().getString("id");
         // Both senders' RTCP reports date their first sample at the instant both start: a source
@@ -98,47 +92,15 @@ class RecordingTest {
         JsonObject done = api.waitFor("/v2/recordings/" + recId, "status", "stopped", 30_000);
         Path mp4 = Media.download(done.getJsonObject("file").getString("fileUrl"), downloads.resolve("sync.mp4"));
         Files.copy(mp4, Path.of("target/flash-and-beep.mp4"), StandardCopyOption.REPLACE_EXISTING);
-        List<Double> flashes = new ArrayList<>();
-        List<Double> onsets = new ArrayList<>();
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(mp4.toString())) {
-            g.setSampleMode(FrameGrabber.SampleMode.SHORT);
-            g.setPixelFormat(avutil.AV_PIX_FMT_GRAY8);
-            g.start();
-            Frame f;
-            boolean lit = false;
-            double lastLoud = -1;
-            while ((f = g.grabFrame(true, true, true, false)) != null) {
-                if (f.image != null) {
-                    ByteBuffer b = (ByteBuffer) f.image[0];
-                    int centre = b.get(f.imageHeight / 2 * f.imageStride + f.imageWidth / 2) & 0xff;
-                    if (centre > 150 && !lit) flashes.add(f.timestamp / 1e6);
-                    lit = centre > 150;
-                }
-                if (f.samples != null) {
-                    ShortBuffer sb = (ShortBuffer) f.samples[0];
-                    int channels = f.audioChannels;
-                    int n = sb.limit() / channels;
-                    for (int i = 0; i < n; i++) {
-                        if (Math.abs(sb.get(i * channels)) <= 3000) continue;
-                        double t = f.timestamp / 1e6 + i / 48000.0;
-                        if (lastLoud < 0 || t - lastLoud > 0.3) onsets.add(t);
-                        lastLoud = t;
-                    }
-                }
-            }
-        }
-        assertTrue(flashes.size() >= 5, "flashes " + flashes);
+        AvMarks marks = AvMarks.read(mp4);
+        assertTrue(marks.flashes().size() >= 5, marks.toString());
         // FFmpeg's senders report (RTCP SR) before their first packet; that report places each track
         // by the sender's clock from the first flash on.
-        int matched = 0;
-        for (double fl : flashes) {
-            double nearest = onsets.stream().min(Comparator.comparingDouble(o -> Math.abs(o - fl))).orElse(1e9);
-            assertTrue(Math.abs(nearest - fl) <= 0.040, "flash at " + fl + " s, beep at " + nearest + " s; flashes "
-                    + flashes + " beeps " + onsets);
-            matched++;
+        for (double fl : marks.flashes()) {
+            double nearest = marks.nearestBeep(fl);
+            assertTrue(Math.abs(nearest - fl) <= 0.040, "flash at " + fl + " s, beep at " + nearest + " s; " + marks);
         }
-        assertEquals(flashes.size(), matched);
-        System.out.println("A/V flashes " + flashes + " beeps " + onsets);
+        System.out.println("A/V " + marks);
     }
 
 
