@@ -45,7 +45,7 @@ final class HlsRoutes extends Routes {
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
     Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
         OutputRequest r = outputRequest(roomId, body);
-        return () -> Future.succeededFuture(backend.hls().start(r.roomId(), r.plan(), r.webhookUrl()));
+        return () -> Future.succeededFuture(backend.hls().start(r.roomId(), r.plan(), r.webhookUrl(), r.thumbnails()));
     }
 
     private Future<JsonObject> list(RoutingContext ctx) {

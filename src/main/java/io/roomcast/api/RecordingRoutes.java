@@ -1,5 +1,6 @@
 package io.roomcast.api;
 
+import io.roomcast.output.Thumbnails;
 import io.roomcast.output.recording.RecordingOptions;
 import io.roomcast.output.recording.TrackKind;
 import io.vertx.core.Future;
@@ -48,12 +49,12 @@ final class RecordingRoutes extends Routes {
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
     Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
         OutputRequest r = outputRequest(roomId, body);
-        RecordingOptions options = options(body, r.webhookUrl());
+        RecordingOptions options = options(body, r.webhookUrl(), r.thumbnails());
         return () -> Future.succeededFuture(backend.recordings().start(r.roomId(), r.plan(), options));
     }
 
     /** What a start asks beside the plan: folder ({@code awsDirPath}, or VideoSDK's {@code bucketDirPath}), transcript, preSignedUrl. */
-    private RecordingOptions options(JsonObject body, String webhookUrl) {
+    private RecordingOptions options(JsonObject body, String webhookUrl, Thumbnails.Options thumbnails) {
         String field = body.containsKey("awsDirPath") || !body.containsKey("bucketDirPath") ? "awsDirPath" : "bucketDirPath";
         String dir = requests.optString(body, field);
         if (dir != null && !dir.matches(DIR_PATH)) {
@@ -69,7 +70,7 @@ final class RecordingRoutes extends Routes {
         }
         String preSignedUrl = requests.optString(body, "preSignedUrl");
         if (preSignedUrl != null) backend.webhooks().validateUrl("preSignedUrl", preSignedUrl);
-        return new RecordingOptions(webhookUrl, dir, transcribe, preSignedUrl);
+        return new RecordingOptions(webhookUrl, dir, transcribe, preSignedUrl, thumbnails);
     }
 
     /**
@@ -87,14 +88,14 @@ final class RecordingRoutes extends Routes {
                 throw ApiException.badRequest("config and preset do not apply to fileFormat webm: the tracks are copied as sent");
             }
             refuseUnsupported(body);
-            RecordingOptions options = options(body, webhookUrl(body));
+            RecordingOptions options = options(body, webhookUrl(body), null);
             if (options.transcribe() || options.preSignedUrl() != null) {
                 throw ApiException.badRequest("transcription and preSignedUrl are for fileFormat mp4 participant recordings");
             }
             return afterNamesChecked(body, () -> Future.succeededFuture(backend.recordings().startParticipantCopy(roomId, participantId, options)));
         }
         OutputRequest r = outputRequest(roomId, body);
-        RecordingOptions options = options(body, r.webhookUrl());
+        RecordingOptions options = options(body, r.webhookUrl(), r.thumbnails());
         return afterNamesChecked(body, () -> Future.succeededFuture(backend.recordings().startParticipant(roomId, participantId, r.plan(), options)));
     }
 
@@ -114,7 +115,7 @@ final class RecordingRoutes extends Routes {
         if (body.containsKey("config") || body.containsKey("preset")) {
             throw ApiException.badRequest("config and preset do not apply to a track recording: the track is copied as sent");
         }
-        RecordingOptions options = options(body, webhookUrl(body));
+        RecordingOptions options = options(body, webhookUrl(body), null);
         if (options.transcribe() || options.preSignedUrl() != null) {
             throw ApiException.badRequest("transcription and preSignedUrl are not offered for track recordings");
         }

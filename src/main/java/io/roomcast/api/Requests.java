@@ -147,7 +147,8 @@ final class Requests {
         return new Page(queryInt(ctx, "page", 1, 1, 1_000_000), queryInt(ctx, "perPage", 20, 1, maxPerPage));
     }
 
-    private static int queryInt(RoutingContext ctx, String name, int def, int min, int max) {
+    /** A whole-number query parameter in [min, max], {@code def} when absent. */
+    static int queryInt(RoutingContext ctx, String name, int def, int min, int max) {
         String raw = ctx.request().getParam(name);
         if (raw == null || raw.isEmpty()) return def;
         int v;

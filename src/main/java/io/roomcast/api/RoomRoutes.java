@@ -6,6 +6,8 @@ import io.roomcast.room.AutoClose;
 import io.roomcast.room.Room;
 import io.roomcast.room.Session;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -38,6 +40,7 @@ final class RoomRoutes extends Routes {
         r.get("/v2/sessions/:sessionId/participants/active").handler(api(ctx -> participants(ctx, true)));
         r.post("/v2/sessions/end").handler(api(this::endSession));
         r.post("/v2/rooms/:roomId/layout").handler(api(this::layout));
+        r.get("/v2/rooms/:roomId/snapshot").handler(this::snapshot);
     }
 
     private Future<JsonObject> createRoom(RoutingContext ctx) {
@@ -148,5 +151,25 @@ final class RoomRoutes extends Routes {
         return Future.succeededFuture(backend.layouts().set(roomId, pin, speaker, type,
                 body.containsKey("pin") && body.getValue("pin") == null,
                 body.containsKey("activeSpeaker") && body.getValue("activeSpeaker") == null));
+    }
+
+    /** The room's composite now, as {@code image/jpeg} ({@code ?width=}, 640 by default), for a "live now" tile. */
+    private void snapshot(RoutingContext ctx) {
+        Future<byte[]> jpeg;
+        try {
+            jpeg = backend.outputs().snapshot(auth.pathRoomId(ctx), Requests.queryInt(ctx, "width", 640, 16, 1920));
+        } catch (RuntimeException e) {
+            ctx.fail(e);
+            return;
+        }
+        jpeg.onComplete(ar -> {
+            if (ctx.response().ended()) return;
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "image/jpeg").putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                    .end(Buffer.buffer(ar.result()));
+        });
     }
 }

@@ -3,6 +3,7 @@ package io.roomcast.api;
 import io.roomcast.cluster.Cluster;
 import io.roomcast.config.Config;
 import io.roomcast.encode.OutputConfig;
+import io.roomcast.output.Thumbnails;
 import io.roomcast.room.RoomService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -136,8 +137,8 @@ abstract class Routes {
         return out;
     }
 
-    /** Fields every output start shares: roomId (with access check), preset, config, webhookUrl. */
-    protected record OutputRequest(String roomId, OutputConfig plan, String webhookUrl) {
+    /** Fields every output start shares: roomId (with access check), preset, config, webhookUrl, thumbnails (or null). */
+    protected record OutputRequest(String roomId, OutputConfig plan, String webhookUrl, Thumbnails.Options thumbnails) {
     }
 
     protected OutputRequest outputRequest(String roomId, JsonObject body) {
@@ -148,6 +149,14 @@ abstract class Routes {
         if (config != null && config.containsKey("layout") && !(config.getValue("layout") instanceof JsonObject)) {
             throw ApiException.badRequest("config.layout must be an object");
         }
-        return new OutputRequest(roomId, backend.outputs().resolve(preset, config), webhookUrl(body));
+        OutputConfig plan = backend.outputs().resolve(preset, config);
+        Thumbnails.Options thumbnails = null;
+        JsonObject t = config == null ? null : Requests.field("config.", () -> requests.optObject(config, "thumbnails"));
+        if (t != null) {
+            thumbnails = Requests.field("config.thumbnails.", () -> new Thumbnails.Options(
+                    (int) requests.integer(t, "intervalSeconds", null, 1, 3600), (int) requests.integer(t, "width", 320L, 16, 1920)));
+            if (plan.audioOnly()) throw ApiException.badRequest("config.thumbnails need a picture: mode is audio");
+        }
+        return new OutputRequest(roomId, plan, webhookUrl(body), thumbnails);
     }
 }

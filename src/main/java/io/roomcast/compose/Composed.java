@@ -20,6 +20,11 @@ public interface Composed extends EncodeGroup.Sink {
     /** Finishes the output on its own thread; idempotent. */
     void end();
 
+    /** Where this output keeps stills of its composite (thumbnails), or null. */
+    default StillSink stills() {
+        return null;
+    }
+
     /** A participant's own Opus packet (from the media thread); only recordings keep them. */
     default void participantAudio(String participantId, long sessionMicros, byte[] opus) {
     }

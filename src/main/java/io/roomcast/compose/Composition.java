@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.roomcast.encode.EncodeGroup;
 import io.roomcast.encode.OutputConfig;
+import io.roomcast.errors.Refusal;
 import io.roomcast.ingest.MediaSink;
 import io.roomcast.mix.AudioMixer;
 import io.roomcast.mix.Layout;
@@ -12,8 +13,10 @@ import io.roomcast.mix.VideoInputs;
 import io.roomcast.room.RoomService.TrackBinding;
 import io.roomcast.room.RoomService;
 import io.roomcast.room.Track;
+import io.vertx.core.Promise;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +38,11 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
         Collection<? extends Composed> of(String sessionId);
     }
 
-    private record Comp(EncodeGroup group, VideoCompositor compositor) {
+    private record Comp(EncodeGroup group, VideoCompositor compositor, StillTaker stills, List<StillSink> stillSinks) {
+    }
+
+    /** A snapshot asked through the API: filled from the next picture composed. */
+    private record Wanted(int width, Promise<Still> promise) {
     }
 
     private final class Stage {
@@ -47,6 +54,7 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
         List<RoomService.Present> present = List.of();
         long presentAt = Long.MIN_VALUE / 2; // far in the past, without overflow in "mix - presentAt"
         final Map<OutputConfig, Long> audioUntil = new HashMap<>();
+        final List<Wanted> snapshots = new ArrayList<>();
 
         Stage(String roomId, String sessionId, long sessionStartUnixMicros) {
             this.roomId = roomId;
@@ -59,6 +67,8 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
         }
 
         void close() {
+            for (Wanted w : snapshots) w.promise.tryFail(Refusal.conflict("no_composite", "the session ended"));
+            snapshots.clear();
             for (Comp c : comps.values()) closeComp(c);
             comps.clear();
             inputs.close();
@@ -102,6 +112,7 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
         framesEncoded.addAndGet(c.group.framesEncoded.get());
         framesDropped.addAndGet(c.group.framesDropped.get());
         c.compositor.close();
+        c.stills.close();
         c.group.close();
     }
 
@@ -190,12 +201,43 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
                     List<Layout.Tile> tiles = Layout.tiles(layouts.type(roomId, cfg.layout()), cfg.gridSize(), cfg.width(),
                             cfg.height(), feeds(s, cfg));
                     c.compositor.compose(canvas, at, 500_000 / cfg.fps(), tiles, s.inputs);
+                    takeStills(s, c, canvas, at);
                     c.group.submitPicture(canvas);
                 }
             }
             c.group.flush();
         }
         s.inputs.prune(mix - 200_000);
+    }
+
+    /** Stills from the picture just composed, for the outputs whose thumbnail is due and for snapshots asked. */
+    private static void takeStills(Stage s, Comp c, AVFrame canvas, long at) {
+        for (StillSink sink : c.stillSinks) {
+            if (at < sink.nextStillMicros()) continue;
+            Still still = c.stills.take(canvas, at, sink.stillWidth());
+            if (still != null) sink.still(still);
+        }
+        if (s.snapshots.isEmpty()) return;
+        for (Wanted w : s.snapshots) {
+            Still still = c.stills.take(canvas, at, w.width);
+            if (still != null) w.promise.tryComplete(still);
+            else w.promise.tryFail(Refusal.internal("snapshot_failed", "the picture could not be scaled"));
+        }
+        s.snapshots.clear();
+    }
+
+    /**
+     * On the media thread: the session's next composed picture, {@code width} wide, into
+     * {@code promise}; a conflict when nothing composes pictures there (no output with video runs).
+     */
+    public void snapshot(String sessionId, int width, Promise<Still> promise) {
+        Stage s = stages.get(sessionId);
+        if (s == null || !wantsVideo(sessionId)) {
+            promise.tryFail(Refusal.conflict("no_composite", "nothing composes the room's picture now: a snapshot is taken from"
+                    + " the composite of a running recording, HLS or livestream with video"));
+            return;
+        }
+        s.snapshots.add(new Wanted(width, promise));
     }
 
     /** The room's feeds by priority; a participant recording's are that participant's only (none once they left). */
@@ -226,10 +268,12 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
         if (c == null) {
             long start = Math.floorDiv(s.mixMicros(), 20_000) * 20_000;
             EncodeGroup g = new EncodeGroup(o.roomId(), o.config(), start, videoEncoder);
-            c = new Comp(g, new VideoCompositor(o.config().width(), o.config().height(), o.config().theme()));
+            c = new Comp(g, new VideoCompositor(o.config().width(), o.config().height(), o.config().theme()), new StillTaker(),
+                    new ArrayList<>());
             s.comps.put(o.config(), c);
             s.audioUntil.put(o.config(), start);
         }
+        if (o.stills() != null) c.stillSinks.add(o.stills());
         o.begin(c.group);
     }
 
@@ -238,6 +282,7 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
         Stage s = stages.get(o.sessionId());
         if (s != null) {
             Comp c = s.comps.get(o.config());
+            if (c != null && o.stills() != null) c.stillSinks.remove(o.stills());
             if (c != null && c.group.detach(o)) {
                 s.comps.remove(o.config());
                 s.audioUntil.remove(o.config());

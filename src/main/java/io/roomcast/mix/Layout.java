@@ -84,7 +84,7 @@ public final class Layout {
         }
     }
 
-    static int even(int v) {
+    public static int even(int v) {
         return Math.max(0, v & ~1);
     }
 }

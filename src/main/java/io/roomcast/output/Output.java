@@ -1,10 +1,12 @@
 package io.roomcast.output;
 
 import io.roomcast.compose.Composed;
+import io.roomcast.compose.StillSink;
 import io.roomcast.encode.EncodeGroup;
 import io.roomcast.encode.Muxer;
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
+import io.roomcast.storage.ObjectStore;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -53,6 +55,8 @@ public abstract class Output implements Composed {
     protected EncodeGroup group;
     protected Muxer.Streams streams;
     private volatile boolean ending;
+    /** Stills of the composite every interval, when the start asked for them (null otherwise). */
+    private Thumbnails thumbnails;
 
     protected Output(String kind, String id, String roomId, String sessionId, OutputConfig config, Listener listener) {
         this.id = id;
@@ -115,6 +119,21 @@ public abstract class Output implements Composed {
     /** The point of the session's media timeline that shows at {@code at}. */
     protected final long sessionMicrosAt(Instant at) {
         return ChronoUnit.MICROS.between(Instant.EPOCH, at) - sessionStartUnixMicros;
+    }
+
+    /** Keeps thumbnails under {@code keyBase}; from the constructor, before the output joins its encoder. */
+    protected final void keepThumbnails(Thumbnails.Options options, ObjectStore store, String keyBase) {
+        if (options != null) thumbnails = new Thumbnails(options, id, store, keyBase, this::sessionInstant);
+    }
+
+    @Override
+    public final StillSink stills() {
+        return thumbnails;
+    }
+
+    /** Stores the thumbnails in hand and takes no more (on the output's thread, when it finishes). */
+    protected final void finishThumbnails() {
+        if (thumbnails != null) thumbnails.finish();
     }
 
     /** Started, with {@code start} the instant the output's first picture shows rather than when it was written. */
@@ -224,6 +243,6 @@ public abstract class Output implements Composed {
     public JsonObject toJson() {
         return new JsonObject().put("id", id).put("roomId", roomId).put("sessionId", sessionId).put("status", status.wire())
                 .put("reason", reason).put("createdAt", createdAt).put("start", startedAt).put("end", endedAt).put("config", config == null ? null : config.toJson())
-                .put("packetsDropped", packetsDropped.get());
+                .put("packetsDropped", packetsDropped.get()).put("thumbnails", thumbnails == null ? null : thumbnails.toJson());
     }
 }

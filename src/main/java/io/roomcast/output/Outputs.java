@@ -3,6 +3,7 @@ package io.roomcast.output;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.roomcast.compose.Composition;
+import io.roomcast.compose.Still;
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Presets;
 import io.roomcast.errors.Refusal;
@@ -12,6 +13,8 @@ import io.roomcast.outbound.OutboundPolicy;
 import io.roomcast.room.Room;
 import io.roomcast.room.RoomService;
 import io.roomcast.room.Session;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -49,6 +52,7 @@ public final class Outputs {
     private final Events events;
     private final Presets presets;
     private final Settings settings;
+    private static final long SNAPSHOT_TIMEOUT_MS = 3000;
     private final Map<String, Output> live = new ConcurrentHashMap<>();
     private Composition composition;
 
@@ -183,6 +187,23 @@ public final class Outputs {
                 stop(o);
             }
         });
+    }
+
+    /**
+     * The room's composite as a JPEG, {@code width} wide: the next picture an output composes anyway
+     * (no picture is composed for it). A conflict when the room has no session or nothing with video
+     * runs; the JPEG is made on a worker thread.
+     */
+    public Future<byte[]> snapshot(String roomId, int width) {
+        Session s = ongoing(roomId);
+        Promise<Still> still = Promise.promise();
+        if (!ingest.runOnMediaThread(roomId, s.sessionId(), () -> composition.snapshot(s.sessionId(), width, still))) {
+            throw Refusal.conflict("no_session", "room " + roomId + " has no ongoing session");
+        }
+        long timer = vertx.setTimer(SNAPSHOT_TIMEOUT_MS, t -> still.tryFail(Refusal.conflict("no_composite",
+                "no picture was composed within " + SNAPSHOT_TIMEOUT_MS + " ms")));
+        return still.future().andThen(ar -> vertx.cancelTimer(timer))
+                .compose(pic -> vertx.executeBlocking(pic::jpeg, false));
     }
 
     /** Leaves the encoder on the media thread (or at once when the session is gone), then ends. */

@@ -120,6 +120,13 @@ public final class Api {
         return send("DELETE", path, null, null);
     }
 
+    /** A GET whose answer is not JSON (a picture): the raw bytes with status and headers. */
+    public HttpResponse<byte[]> getBytes(String path) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).GET();
+        if (token != null) b.header("Authorization", bare ? token : "Bearer " + token);
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     public Response send(String method, String path, String body, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));

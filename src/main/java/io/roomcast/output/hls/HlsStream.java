@@ -5,6 +5,7 @@ import io.roomcast.encode.OutputConfig;
 import io.roomcast.encode.Packet;
 import io.roomcast.output.Output;
 import io.roomcast.output.OutputStatus;
+import io.roomcast.output.Thumbnails;
 import io.roomcast.output.hls.HlsPlaylists.Segment;
 import io.roomcast.storage.ObjectStore;
 import io.roomcast.storage.Retry;
@@ -65,7 +66,7 @@ final class HlsStream extends Output {
 
     HlsStream(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
               Path dataDir, long sessionStartUnixMillis, Runnable onFirstSegment, String webhookUrl,
-              CaptionSource captionSource) throws IOException {
+              CaptionSource captionSource, Thumbnails.Options thumbnails) throws IOException {
         super("hls", id, roomId, sessionId, config, listener);
         this.store = store;
         this.dir = dataDir.resolve("hls").resolve(id);
@@ -76,6 +77,7 @@ final class HlsStream extends Output {
         this.captionSource = captionSource;
         this.targetDuration = config.segmentSeconds();
         this.onFirstSegment = onFirstSegment;
+        keepThumbnails(thumbnails, store, keyBase);
         this.uploader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "roomcast-hls-upload-" + id);
             t.setDaemon(true);
@@ -225,6 +227,7 @@ final class HlsStream extends Output {
 
     @Override
     protected void finish() throws Exception {
+        finishThumbnails();
         if (segment != null) closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000));
         publish(true);
         List<String[]> subs = segments.isEmpty() ? List.of() : subtitles(segments.size(), true);

@@ -8,6 +8,7 @@ import io.roomcast.output.Output;
 import io.roomcast.output.OutputStatus;
 import io.roomcast.output.Outputs;
 import io.roomcast.output.RecoveryThreads;
+import io.roomcast.output.Thumbnails;
 import io.roomcast.room.Ids;
 import io.roomcast.room.Session;
 import io.roomcast.storage.ObjectStore;
@@ -57,7 +58,7 @@ public final class HlsStreams implements Output.Listener {
     }
 
     /** Starts HLS of the room with a plan from {@link Outputs#resolve}. */
-    public JsonObject start(String roomId, OutputConfig cfg, String webhookUrl) {
+    public JsonObject start(String roomId, OutputConfig cfg, String webhookUrl, Thumbnails.Options thumbnails) {
         Session s = outputs.admit(roomId, HlsStream.class, running ->
                 Refusal.conflict("already_streaming", "room " + roomId + " already has HLS running (" + running.id() + ")"));
         String id = Ids.hex24();
@@ -67,7 +68,7 @@ public final class HlsStreams implements Output.Listener {
         try {
             // The encoder's timeline starts when it is created on the media thread; HLS reads it from the group.
             h = new HlsStream(id, roomId, s.sessionId(), cfg, this, store, outputs.settings().dataDir(), startUnixMillis,
-                    () -> emit(holder[0], "hls-playable"), webhookUrl, (room, since) -> captions.captions(room, since));
+                    () -> emit(holder[0], "hls-playable"), webhookUrl, (room, since) -> captions.captions(room, since), thumbnails);
         } catch (IOException e) {
             throw Refusal.internal("storage_error", "cannot prepare the local HLS folder");
         }
@@ -114,7 +115,7 @@ public final class HlsStreams implements Output.Listener {
     }
 
     /** The API shape, with the stream's URLs relative to this server. */
-    private static JsonObject api(JsonObject m) {
+    private JsonObject api(JsonObject m) {
         String base = "/v2/hls/" + m.getString("id") + "/";
         return new JsonObject().put("id", m.getString("id")).put("roomId", m.getString("roomId"))
                 .put("sessionId", m.getString("sessionId")).put("status", m.getString("status"))
@@ -122,7 +123,7 @@ public final class HlsStreams implements Output.Listener {
                 .put("start", m.getString("start")).put("end", m.getString("end")).put("config", m.getJsonObject("config"))
                 .put("playbackHlsUrl", base + "playback.m3u8").put("livestreamUrl", base + "live.m3u8")
                 .put("masterPlaylistUrl", base + "index.m3u8")
-                .put("segments", m.getInteger("segments", 0));
+                .put("segments", m.getInteger("segments", 0)).put("thumbnails", Thumbnails.api(m.getJsonArray("thumbnails"), store));
     }
 
     /**

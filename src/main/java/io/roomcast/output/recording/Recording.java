@@ -101,6 +101,7 @@ final class Recording extends Output {
         Files.createDirectories(dir);
         this.local = dir.resolve("recording.fmp4");
         this.voices = new VoiceFiles(id, dir);
+        keepThumbnails(options.thumbnails(), store, keyBase + "/");
         this.uploader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "roomcast-upload-" + id);
             t.setDaemon(true);
@@ -331,6 +332,7 @@ final class Recording extends Output {
 
     @Override
     protected void finish() throws Exception {
+        finishThumbnails();
         if (muxer == null) {
             uploader.shutdownNow();
             deleteLocal();

@@ -1,6 +1,7 @@
 package io.roomcast.output.recording;
 
 import io.roomcast.output.Manifest;
+import io.roomcast.output.Thumbnails;
 import io.roomcast.storage.ObjectStore;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +24,8 @@ final class RecordingManifest {
                 .put("createdAt", m.getString("createdAt")).put("start", m.getString("start")).put("end", m.getString("end"))
                 .put("config", m.getJsonObject("config")).put("transcription", m.getJsonObject("transcription"))
                 .put("file", file).put("participantFiles", m.getJsonArray("participantFiles"))
-                .put("spill", m.getJsonObject("spill")).put("pauses", m.getJsonArray("pauses", new JsonArray()));
+                .put("spill", m.getJsonObject("spill")).put("pauses", m.getJsonArray("pauses", new JsonArray()))
+                .put("thumbnails", Thumbnails.api(m.getJsonArray("thumbnails"), store));
         if (m.getString("participantId") != null) api.put("participantId", m.getString("participantId"));
         if (m.getString("trackKind") != null) api.put("kind", m.getString("trackKind"));
         if (m.containsKey("deletedAt")) api.put("deletedAt", m.getString("deletedAt"));
