@@ -166,7 +166,7 @@ public final class Roomcast implements AutoCloseable {
         outputs = new Outputs(vertx, rooms, ingest, events, presets, outputSettings, registry);
         Layouts layouts = new Layouts(rooms, mixer);
         Composition composition = new Composition(rooms, mixer, layouts, outputs.members(), outputSettings.mixDelayMs(),
-                outputSettings.videoEncoder(), registry);
+                outputSettings.videoEncoder(), presets::watermarkImage, registry);
         outputs.composeWith(composition);
         ingest.addSink(composition);
         LOG.info(() -> "video encoder for outputs: " + outputSettings.videoEncoder());

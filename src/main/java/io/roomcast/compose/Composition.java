@@ -10,12 +10,14 @@ import io.roomcast.mix.AudioMixer;
 import io.roomcast.mix.Layout;
 import io.roomcast.mix.VideoCompositor;
 import io.roomcast.mix.VideoInputs;
+import io.roomcast.mix.Watermarks;
 import io.roomcast.room.RoomService.TrackBinding;
 import io.roomcast.room.RoomService;
 import io.roomcast.room.Track;
 import io.vertx.core.Promise;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 
+import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The composition of every session on this node, on the session's media thread: one encoder and
@@ -80,13 +83,15 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
     private final Members members;
     private final long mixDelayMs;
     private final String videoEncoder;
+    private final Function<String, BufferedImage> watermarkImages;
     /** Per session, confined to its media thread. */
     private final Map<String, Stage> stages = new ConcurrentHashMap<>();
     private final AtomicLong framesEncoded = new AtomicLong();
     private final AtomicLong framesDropped = new AtomicLong();
 
     public Composition(RoomService rooms, AudioMixer mixer, Layouts layouts, Members members, long mixDelayMs, String videoEncoder,
-                       MeterRegistry registry) {
+                       Function<String, BufferedImage> watermarkImages, MeterRegistry registry) {
+        this.watermarkImages = watermarkImages;
         this.rooms = rooms;
         this.layouts = layouts;
         this.members = members;
@@ -268,8 +273,9 @@ public final class Composition implements MediaSink, AudioMixer.Listener {
         if (c == null) {
             long start = Math.floorDiv(s.mixMicros(), 20_000) * 20_000;
             EncodeGroup g = new EncodeGroup(o.roomId(), o.config(), start, videoEncoder);
-            c = new Comp(g, new VideoCompositor(o.config().width(), o.config().height(), o.config().theme()), new StillTaker(),
-                    new ArrayList<>());
+            OutputConfig cfg = o.config();
+            Watermarks marks = cfg.audioOnly() ? Watermarks.NONE : Watermarks.of(cfg.watermarks(), cfg.width(), cfg.height(), watermarkImages);
+            c = new Comp(g, new VideoCompositor(cfg.width(), cfg.height(), cfg.theme(), marks), new StillTaker(), new ArrayList<>());
             s.comps.put(o.config(), c);
             s.audioUntil.put(o.config(), start);
         }

@@ -21,14 +21,14 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
  * Scales a composed canvas (YUV 4:2:0) down to a BGR still in one swscale pass, on the media
  * thread. Owns its scalers and output buffers (one per still width), freed once by {@link #close}.
  */
-final class StillTaker implements AutoCloseable {
+public final class StillTaker implements AutoCloseable {
     private record Target(SwsContext ctx, BytePointer buffer, int width, int height) {
     }
 
     private final Map<Integer, Target> targets = new HashMap<>();
 
     /** A still of {@code canvas} {@code width} wide (at most the canvas's), or null when swscale refused. */
-    Still take(AVFrame canvas, long sessionMicros, int width) {
+    public Still take(AVFrame canvas, long sessionMicros, int width) {
         int w = Layout.even(Math.max(16, Math.min(width, canvas.width())));
         int h = Layout.even(Math.max(2, (int) ((long) w * canvas.height() / canvas.width())));
         Target t = targets.get(w);

@@ -1,7 +1,10 @@
 package io.roomcast.encode;
 
+import io.roomcast.mix.Watermark;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -11,7 +14,7 @@ import java.util.Set;
  */
 public record OutputConfig(String layout, String priority, int gridSize, String theme, boolean audioOnly,
                            int width, int height, int fps, int videoKbps, int audioKbps, int segmentSeconds,
-                           String participantId) {
+                           String participantId, List<Watermark> watermarks) {
     public static final Set<String> LAYOUTS = Set.of("GRID", "SPOTLIGHT", "SIDEBAR");
     static final Set<String> PRIORITIES = Set.of("SPEAKER", "PIN");
     static final Set<String> THEMES = Set.of("DARK", "LIGHT", "DEFAULT");
@@ -54,7 +57,9 @@ public record OutputConfig(String layout, String priority, int gridSize, String 
         int vk = number(m, "videoBitrateKbps", "videoBitrateKbps", audio ? 0 : 100, 20_000);
         int ak = number(m, "audioBitrateKbps", "audioBitrateKbps", 32, 320);
         int seg = number(m, "hlsSegmentSeconds", "hlsSegmentSeconds", 1, 10);
-        return new OutputConfig(type, priority, gridSize, theme, audio, portrait ? h : w, portrait ? w : h, fps, vk, ak, seg, null);
+        List<Watermark> marks = Watermark.parse(m.getValue("watermarks"));
+        if (audio && !marks.isEmpty()) throw new IllegalArgumentException("config.watermarks need a picture: mode is audio");
+        return new OutputConfig(type, priority, gridSize, theme, audio, portrait ? h : w, portrait ? w : h, fps, vk, ak, seg, null, marks);
     }
 
     private static String oneOf(JsonObject o, String name, String key, Set<String> allowed) {
@@ -77,7 +82,7 @@ public record OutputConfig(String layout, String priority, int gridSize, String 
     /** The same, showing and sounding only that participant. */
     public OutputConfig of(String participant) {
         return new OutputConfig(layout, priority, gridSize, theme, audioOnly, width, height, fps, videoKbps, audioKbps,
-                segmentSeconds, participant);
+                segmentSeconds, participant, watermarks);
     }
 
     public JsonObject toJson() {
@@ -86,6 +91,7 @@ public record OutputConfig(String layout, String priority, int gridSize, String 
                 .put("theme", theme).put("mode", audioOnly ? "audio" : "video-and-audio")
                 .put("resolution", audioOnly ? null : width + "x" + height).put("fps", fps)
                 .put("videoBitrateKbps", videoKbps).put("audioBitrateKbps", audioKbps).put("hlsSegmentSeconds", segmentSeconds);
+        if (!watermarks.isEmpty()) j.put("watermarks", new JsonArray(watermarks.stream().map(Watermark::toJson).toList()));
         return participantId == null ? j : j.put("participantId", participantId);
     }
 

@@ -2,6 +2,8 @@ package io.roomcast.encode;
 
 import io.vertx.core.json.JsonObject;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -24,8 +27,12 @@ public final class Presets {
 
     private final Map<String, JsonObject> presets = new TreeMap<>();
     private final String defaultName;
+    /** {@code pipelines/watermarks/}: the images watermarks name. */
+    private final Path watermarks;
+    private final Map<String, BufferedImage> images = new ConcurrentHashMap<>();
 
     public Presets(Path dir, String defaultName) {
+        this.watermarks = dir == null ? null : dir.resolve("watermarks");
         for (String name : BUNDLED) {
             try (InputStream in = Presets.class.getResourceAsStream("/pipelines/" + name + ".json")) {
                 if (in != null) add(name, new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
@@ -52,7 +59,7 @@ public final class Presets {
 
     private void add(String name, JsonObject preset) {
         try {
-            OutputConfig.resolve(preset, null);
+            checkImages(OutputConfig.resolve(preset, null));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("preset " + name + ": " + e.getMessage());
         }
@@ -67,6 +74,33 @@ public final class Presets {
     public OutputConfig resolve(String name, JsonObject overrides) {
         JsonObject preset = presets.get(name == null ? defaultName : name);
         if (preset == null) throw new IllegalArgumentException("preset must be one of " + presets.keySet());
-        return OutputConfig.resolve(preset, overrides);
+        return checkImages(OutputConfig.resolve(preset, overrides));
+    }
+
+    /** Every image a config's watermarks name is a file of {@code pipelines/watermarks/}. */
+    private OutputConfig checkImages(OutputConfig cfg) {
+        for (int i = 0; i < cfg.watermarks().size(); i++) {
+            String image = cfg.watermarks().get(i).image();
+            if (image != null && (watermarks == null || !Files.isRegularFile(watermarks.resolve(image)))) {
+                throw new IllegalArgumentException("config.watermarks[" + i + "].image: there is no " + image + " in pipelines/watermarks/");
+            }
+        }
+        return cfg;
+    }
+
+    /**
+     * A watermark image of {@code pipelines/watermarks/}, read once (on the media thread that first
+     * needs it); null when it cannot be read.
+     */
+    public BufferedImage watermarkImage(String name) {
+        if (watermarks == null) return null;
+        return images.computeIfAbsent(name, n -> {
+            try {
+                return ImageIO.read(watermarks.resolve(n).toFile());
+            } catch (IOException e) {
+                LOG.warning("watermark image " + n + " cannot be read: " + e.getMessage());
+                return null;
+            }
+        });
     }
 }

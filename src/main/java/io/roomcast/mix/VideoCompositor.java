@@ -30,7 +30,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 /**
  * Draws one picture of the composite into a YUV 4:2:0 canvas: the theme's background, each tile's
  * latest picture scaled (swscale, aspect kept) straight into its place in the canvas, a placeholder
- * with initials when a camera is off, and a name label. Runs on the room's media thread; owns its
+ * with initials when a camera is off, a name label, and the output's watermarks on top. Runs on the room's media thread; owns its
  * scalers and frees them once in {@link #close}.
  */
 public final class VideoCompositor implements AutoCloseable {
@@ -58,10 +58,17 @@ public final class VideoCompositor implements AutoCloseable {
     private final Map<String, AVFrame> scratch = new HashMap<>();
     private byte[] row = new byte[4096];
 
+    private final Watermarks watermarks;
+
     public VideoCompositor(int width, int height, String theme) {
+        this(width, height, theme, Watermarks.NONE);
+    }
+
+    public VideoCompositor(int width, int height, String theme, Watermarks watermarks) {
         this.width = width;
         this.height = height;
         this.theme = THEMES.getOrDefault(theme, THEMES.get("DARK"));
+        this.watermarks = watermarks;
     }
 
     public void compose(AVFrame canvas, long micros, List<Layout.Tile> tiles, VideoInputs inputs) {
@@ -86,6 +93,7 @@ public final class VideoCompositor implements AutoCloseable {
             int size = Math.max(12, Math.min(28, t.h() / 14));
             text(canvas, label, size, t.x() + size / 2, t.y() + t.h() - size / 2 - size, false, t);
         }
+        watermarks.draw(canvas);
     }
 
     static String initials(String name) {

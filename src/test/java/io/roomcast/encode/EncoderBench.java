@@ -64,6 +64,25 @@ class EncoderBench {
         }
     }
 
+    /** A camera-sized picture {@code i} ({@code f}'s own size) in which every pixel moves every frame. */
+    static void paintSmall(AVFrame f, int i) {
+        int w = f.width();
+        int h = f.height();
+        byte[] row = new byte[w];
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) row[c] = (byte) (((c + i * 4) ^ (r + i * 2)) + (c * r >> 11));
+            f.data(0).position((long) r * f.linesize(0)).put(row, 0, w);
+        }
+        f.data(0).position(0);
+        for (int p = 1; p <= 2; p++) {
+            for (int r = 0; r < h / 2; r++) {
+                for (int c = 0; c < w / 2; c++) row[c] = (byte) (128 + (((c >> 3) + (r >> 3) + i * p) & 63) - 32);
+                f.data(p).position((long) r * f.linesize(p)).put(row, 0, w / 2);
+            }
+            f.data(p).position(0);
+        }
+    }
+
     record Run(String name, double msPerFrame, long bytes, double psnrY) {
         JsonObject json() {
             return new JsonObject().put("encoder", name).put("msPerFrame", msPerFrame).put("bytes", bytes).put("psnrY", psnrY);

@@ -102,7 +102,7 @@ final class RecordingRecovery {
                 }
             }
             m.put("file", Finalizer.finish(store, joined, dir, keyBase, cfg, 0, parts.size()));
-            m.put("status", OutputStatus.STOPPED.wire()).put("end", m.getString("end", Instant.now().toString()))
+            m.put("status", OutputStatus.STOPPED.wire()).put("end", endOf(m))
                     .put("reason", "interrupted: finalized on restart from the parts uploaded before the node stopped");
             deleteFolder(dir);
             Path old = dataDir.resolve("recordings").resolve(id);
@@ -113,13 +113,19 @@ final class RecordingRecovery {
         LOG.info(() -> "recording " + id + " interrupted by a stop: " + m.getString("status") + " (" + parts.size() + " parts)");
     }
 
+    /** When the recording ended: as written, or (the stop did not say) when it was found interrupted. */
+    private static String endOf(JsonObject m) {
+        String end = m.getString("end");
+        return end != null ? end : Instant.now().toString();
+    }
+
     /** A pause the stop interrupted ends where the recording ended (it was paused until then). */
     private static void closeOpenPause(JsonObject m) {
         JsonArray pauses = m.getJsonArray("pauses");
         if (pauses == null) return;
         for (int i = 0; i < pauses.size(); i++) {
             JsonObject p = pauses.getJsonObject(i);
-            if (p.getString("end") == null) pauses.set(i, p.copy().put("end", m.getString("end", Instant.now().toString())));
+            if (p.getString("end") == null) pauses.set(i, p.copy().put("end", endOf(m)));
         }
     }
 
@@ -136,6 +142,7 @@ final class RecordingRecovery {
         String res = o.getString("resolution");
         o.remove("resolution");
         o.remove("participantId");
+        o.remove("watermarks"); // the file is made already; its images need not be there any more
         if (res != null) {
             int w = Integer.parseInt(res.substring(0, res.indexOf('x')));
             int h = Integer.parseInt(res.substring(res.indexOf('x') + 1));
