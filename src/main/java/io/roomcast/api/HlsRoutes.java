@@ -1,5 +1,6 @@
 package io.roomcast.api;
 
+import io.roomcast.errors.Refusal;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -12,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.roomcast.api.Replies.api;
 
@@ -45,7 +48,12 @@ final class HlsRoutes extends Routes {
     /** A start checked now (400 on a bad field) and made when called: by the route, or at a session's start. */
     Supplier<Future<JsonObject>> prepare(String roomId, JsonObject body) {
         OutputRequest r = outputRequest(roomId, body);
-        return () -> Future.succeededFuture(backend.hls().start(r.roomId(), r.plan(), r.webhookUrl(), r.thumbnails()));
+        JsonObject config = body.getValue("config") instanceof JsonObject c ? c : new JsonObject();
+        JsonObject hls = Requests.field("config.", () -> requests.optObject(config, "hls"));
+        Object ll = hls == null ? null : hls.getValue("lowLatency");
+        if (ll != null && !(ll instanceof Boolean)) throw ApiException.badRequest("config.hls.lowLatency must be true or false");
+        boolean lowLatency = Boolean.TRUE.equals(ll);
+        return () -> Future.succeededFuture(backend.hls().start(r.roomId(), r.plan(), r.webhookUrl(), r.thumbnails(), lowLatency));
     }
 
     private Future<JsonObject> list(RoutingContext ctx) {
@@ -82,8 +90,16 @@ final class HlsRoutes extends Routes {
         String id = Requests.checkId("id", ctx.pathParam("id"));
         Auth.checkRoomAccess(ctx, backend.hls().roomOf(id));
         String file = ctx.pathParam("file");
-        backend.hls().file(id, file).onComplete(ar -> {
+        // LL-HLS blocking playlist reload: _HLS_msn (and _HLS_part) wait for that segment (part).
+        int msn = Requests.queryInt(ctx, "_HLS_msn", -1, 0, Integer.MAX_VALUE);
+        int part = Requests.queryInt(ctx, "_HLS_part", -1, 0, 1000);
+        if (part >= 0 && msn < 0) throw ApiException.badRequest("_HLS_part needs _HLS_msn");
+        backend.hls().file(id, file, msn, part).onComplete(ar -> {
             if (ctx.response().ended()) return;
+            if (ar.failed() && ar.cause() instanceof Refusal) {
+                ctx.fail(ar.cause());
+                return;
+            }
             if (ar.failed()) {
                 Replies.unavailable(ctx, "store_unavailable", "the stream's files cannot be read from the store right now");
                 return;
@@ -98,22 +114,26 @@ final class HlsRoutes extends Routes {
             if (playlist && token != null && ctx.request().getHeader(HttpHeaders.AUTHORIZATION) == null) {
                 b = Buffer.buffer(withToken(b.toString(), token));
             }
-            String type = playlist ? "application/vnd.apple.mpegurl" : file.endsWith(".vtt") ? "text/vtt" : "video/mp2t";
+            String type = playlist ? "application/vnd.apple.mpegurl" : file.endsWith(".vtt") ? "text/vtt"
+                    : file.endsWith(".ts") ? "video/mp2t" : "video/mp4";
             ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, type)
                     .putHeader(HttpHeaders.CACHE_CONTROL, playlist || file.endsWith(".vtt") ? "no-cache" : "max-age=3600")
                     .end(b);
         });
     }
 
-    /** The playlist with {@code ?token=} after every URI line. */
+    /** The playlist with {@code ?token=} after every URI: URI lines and URI="..." attributes of tags. */
     static String withToken(String playlist, String token) {
         String q = "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
         StringBuilder sb = new StringBuilder();
         for (String line : playlist.split("\n")) {
-            sb.append(line);
+            if (line.startsWith("#")) sb.append(URI_ATTRIBUTE.matcher(line).replaceAll(m -> Matcher.quoteReplacement("URI=\"" + m.group(1) + q + "\"")));
+            else sb.append(line);
             if (!line.isEmpty() && !line.startsWith("#")) sb.append(q);
             sb.append('\n');
         }
         return sb.toString();
     }
+
+    private static final Pattern URI_ATTRIBUTE = Pattern.compile("URI=\"([^\"?]+)\"");
 }

@@ -64,6 +64,7 @@ final class Replies {
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case LIMIT -> 429;
+            case UNAVAILABLE -> 503;
             case INTERNAL -> 500;
         };
     }

@@ -16,6 +16,8 @@ public final class Refusal extends RuntimeException {
         CONFLICT,
         /** A configured bound would be exceeded (rooms, participants, outputs). */
         LIMIT,
+        /** Not ready in time; the caller may ask again (a blocking playlist reload that timed out). */
+        UNAVAILABLE,
         /** Roomcast itself failed (a local folder, a model); logged, not the caller's fault. */
         INTERNAL
     }
@@ -47,6 +49,10 @@ public final class Refusal extends RuntimeException {
 
     public static Refusal limit(String code, String message) {
         return new Refusal(Kind.LIMIT, code, message);
+    }
+
+    public static Refusal unavailable(String code, String message) {
+        return new Refusal(Kind.UNAVAILABLE, code, message);
     }
 
     public static Refusal internal(String code, String message) {

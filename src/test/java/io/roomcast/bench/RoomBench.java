@@ -21,6 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,6 +44,9 @@ class RoomBench {
     /** outputs.videoEncoder of the node; empty: its default (auto). */
     static final String VIDEO_ENCODER = System.getProperty("bench.videoEncoder", "");
     static final boolean CAPTIONS = Boolean.parseBoolean(System.getProperty("bench.captions", "true"));
+    /** HLS as low-latency (config.hls.lowLatency): ingest-to-playable is then measured per part, by blocking reload. */
+    static final boolean LOW_LATENCY = Boolean.parseBoolean(System.getProperty("bench.lowLatencyHls", "false"));
+    private static final Pattern HINT = Pattern.compile("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg-(\\d{5})\\.(\\d+)\\.m4s\"");
 
     @TempDir
     Path work;
@@ -131,13 +136,16 @@ class RoomBench {
                 recordings.put(room, api.post("/v2/recordings/start", new JsonObject().put("roomId", room).put("preset", PRESET))
                         .json().getString("id"));
                 recordingStartNanos.put(room, System.nanoTime());
-                hls.put(room, api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", PRESET)).json().getString("id"));
+                JsonObject hlsStart = new JsonObject().put("roomId", room).put("preset", PRESET);
+                if (LOW_LATENCY) hlsStart.put("config", new JsonObject().put("hls", new JsonObject().put("lowLatency", true)));
+                hls.put(room, api.post("/v2/hls/start", hlsStart).json().getString("id"));
                 api.post("/v2/livestreams/start", new JsonObject().put("roomId", room).put("preset", PRESET)
                         .put("outputs", new JsonArray().add(new JsonObject().put("url", "rtmp://127.0.0.1:" + port + "/live/bench"))));
             }
 
             // Ingest-to-HLS: when each segment is first listed, against its PROGRAM-DATE-TIME (when its first frame arrived).
             Map<String, Double> hlsLatency = new ConcurrentHashMap<>();
+            String[] nextPart = {"", "", ""};
             long[] window = new long[4];
             long self = ProcessHandle.current().pid();
             long[] harness = new long[2]; // this JVM (sender, RTMP receivers, playlist polling) over the same window
@@ -156,6 +164,25 @@ class RoomBench {
                         }
                         peakRss[0] = Math.max(peakRss[0], IngestBench.rssKb(pid));
                         String room = rooms.get(0);
+                        if (LOW_LATENCY) {
+                            // As a low-latency player: ask for the next part and note when it is listed.
+                            String pl = api.get("/v2/hls/" + hls.get(room) + "/live.m3u8" + nextPart[0]).body();
+                            Matcher hint = HINT.matcher(pl);
+                            if (!nextPart[0].isEmpty()) {
+                                String uri = String.format("seg-%s.%s.m4s", nextPart[1], nextPart[2]);
+                                Double at = partCaptured(pl, uri);
+                                if (at != null) hlsLatency.put(uri, System.currentTimeMillis() / 1000.0 - at);
+                            }
+                            if (hint.find()) {
+                                nextPart[0] = "?_HLS_msn=" + Integer.parseInt(hint.group(1)) + "&_HLS_part=" + hint.group(2);
+                                nextPart[1] = hint.group(1);
+                                nextPart[2] = hint.group(2);
+                            } else {
+                                nextPart[0] = "";
+                                Thread.sleep(100);
+                            }
+                            continue;
+                        }
                         String pl = api.get("/v2/hls/" + hls.get(room) + "/live.m3u8").body();
                         String pdt = null;
                         for (String line : pl.split("\n")) {
@@ -225,7 +252,9 @@ class RoomBench {
                     .put("harnessCores", IngestBench.round((harness[1] - harness[0]) / 100.0 / ((window[3] - window[1]) / 1e9)))
                     .put("peakRssMb", peakRss[0] / 1024)
                     .put("threadCores", IngestBench.threadCores(threads.get(0), threads.get(1), (window[3] - window[1]) / 1e9))
-                    .put("hlsLatencySeconds", new JsonObject().put("segments", lat.size())
+                    .put("hlsLatencySeconds", new JsonObject().put(LOW_LATENCY ? "parts" : "segments", lat.size())
+                            .put("p95", lat.isEmpty() ? null : lat.get(Math.min(lat.size() - 1, lat.size() * 95 / 100)))
+                            .put("node", LOW_LATENCY ? api.get("/v2/hls/" + hls.get(rooms.get(0))).json().getJsonObject("lowLatency") : null)
                             .put("p50", lat.isEmpty() ? null : lat.get(lat.size() / 2))
                             .put("max", lat.isEmpty() ? null : lat.get(lat.size() - 1)))
                     .put("recordingLengthErrorSeconds", recordingErrors)
@@ -315,5 +344,26 @@ class RoomBench {
             wer[0] += Wer.errors(said.toString(), heard.toString());
             wer[1] += Wer.words(said.toString()).size();
         }
+    }
+
+    /**
+     * When the first picture of part {@code uri} was captured (epoch seconds): its segment's
+     * PROGRAM-DATE-TIME plus the parts before it; null when the playlist does not list it.
+     */
+    static Double partCaptured(String playlist, String uri) {
+        Double pdt = null;
+        double offset = 0;
+        for (String line : playlist.split("\n")) {
+            if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) {
+                pdt = Instant.parse(line.substring(25)).toEpochMilli() / 1000.0;
+                offset = 0;
+            } else if (line.startsWith("#EXT-X-PART:")) {
+                if (line.contains("URI=\"" + uri + "\"")) return pdt == null ? null : pdt + offset;
+                offset += Double.parseDouble(line.substring(line.indexOf("DURATION=") + 9, line.indexOf(',')));
+            } else if (line.startsWith("seg-")) {
+                offset = 0;
+            }
+        }
+        return null;
     }
 }

@@ -10,20 +10,34 @@ import java.util.Locale;
  * playlist as a VOD (recovery after a crash uses the same writer as the live stream).
  */
 public final class HlsPlaylists {
-    /** One media segment: its sequence number, length and wall-clock start. */
-    public record Segment(int seq, double seconds, String programDateTime) {
+    /** One media segment: its sequence number, length and wall-clock start; MPEG-TS, or fMP4 (low-latency streams). */
+    public record Segment(int seq, double seconds, String programDateTime, boolean fmp4) {
         public String name() {
-            return name(seq);
+            return name(seq, fmp4);
         }
 
-        public static String name(int seq) {
-            return String.format("seg-%05d.ts", seq);
+        public static String name(int seq, boolean fmp4) {
+            return String.format(fmp4 ? "seg-%05d.m4s" : "seg-%05d.ts", seq);
         }
 
         public String subtitleName() {
             return String.format("sub-%05d.vtt", seq);
         }
     }
+
+    /** A partial segment of a low-latency stream: part {@code index} of segment {@code seq}. */
+    public record Part(int seq, int index, double seconds, boolean independent) {
+        public String name() {
+            return name(seq, index);
+        }
+
+        public static String name(int seq, int index) {
+            return String.format("seg-%05d.%d.m4s", seq, index);
+        }
+    }
+
+    /** The init segment (ftyp + moov) of an fMP4 stream. */
+    public static final String INIT = "init.mp4";
 
     /** A parsed media playlist. */
     public record Media(List<Segment> segments, int targetDuration, boolean ended) {
@@ -34,18 +48,63 @@ public final class HlsPlaylists {
 
     /** A media playlist of segments [from, end): an event (or, ended, VOD) playlist, or a live window. */
     public static String media(List<Segment> all, int from, int targetDuration, boolean ended, boolean event) {
-        StringBuilder sb = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:3\n");
+        boolean fmp4 = !all.isEmpty() && all.get(0).fmp4();
+        StringBuilder sb = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:" + (fmp4 ? 6 : 3) + "\n");
         sb.append("#EXT-X-TARGETDURATION:").append(targetDuration).append('\n');
         sb.append("#EXT-X-MEDIA-SEQUENCE:").append(all.isEmpty() ? 0 : all.get(Math.min(from, all.size() - 1)).seq()).append('\n');
         if (event) sb.append("#EXT-X-PLAYLIST-TYPE:").append(ended ? "VOD" : "EVENT").append('\n');
-        for (int i = from; i < all.size(); i++) {
-            Segment s = all.get(i);
-            sb.append("#EXT-X-PROGRAM-DATE-TIME:").append(s.programDateTime()).append('\n');
-            sb.append(String.format(Locale.ROOT, "#EXTINF:%.3f,%n", s.seconds()));
-            sb.append(s.name()).append('\n');
-        }
+        if (fmp4) sb.append("#EXT-X-MAP:URI=\"").append(INIT).append("\"\n");
+        for (int i = from; i < all.size(); i++) segment(sb, all.get(i));
         if (ended) sb.append("#EXT-X-ENDLIST\n");
         return sb.toString();
+    }
+
+    private static void segment(StringBuilder sb, Segment s) {
+        sb.append("#EXT-X-PROGRAM-DATE-TIME:").append(s.programDateTime()).append('\n');
+        sb.append(String.format(Locale.ROOT, "#EXTINF:%.3f,%n", s.seconds()));
+        sb.append(s.name()).append('\n');
+    }
+
+    /**
+     * The live playlist of a low-latency stream (RFC 8216bis): the window [from, end) of complete
+     * fMP4 segments, the parts of the last {@code partsOfLast} of them and of the segment in progress
+     * ({@code open}: its parts so far, its start instant), and a preload hint for the next part.
+     * Blocking reload is offered (CAN-BLOCK-RELOAD) with a part hold-back of three part targets.
+     */
+    public static String lowLatency(List<Segment> all, int from, int targetDuration, double partTarget,
+                                    List<List<Part>> partsOfLast, int openSeq, String openStart, List<Part> open) {
+        StringBuilder sb = new StringBuilder("#EXTM3U\n#EXT-X-VERSION:6\n");
+        sb.append("#EXT-X-TARGETDURATION:").append(targetDuration).append('\n');
+        sb.append(String.format(Locale.ROOT, "#EXT-X-PART-INF:PART-TARGET=%.3f%n", partTarget));
+        sb.append(String.format(Locale.ROOT, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=%.3f%n", 3 * partTarget));
+        int first = all.size() > from ? all.get(from).seq() : openSeq;
+        sb.append("#EXT-X-MEDIA-SEQUENCE:").append(first).append('\n');
+        sb.append("#EXT-X-MAP:URI=\"").append(INIT).append("\"\n");
+        int withParts = all.size() - partsOfLast.size();
+        for (int i = from; i < all.size(); i++) {
+            Segment seg = all.get(i);
+            if (i < withParts) {
+                segment(sb, seg);
+                continue;
+            }
+            // The date is the segment's first picture's, so it comes before the segment's first part.
+            sb.append("#EXT-X-PROGRAM-DATE-TIME:").append(seg.programDateTime()).append('\n');
+            parts(sb, partsOfLast.get(i - withParts));
+            sb.append(String.format(Locale.ROOT, "#EXTINF:%.3f,%n", seg.seconds())).append(seg.name()).append('\n');
+        }
+        if (openStart != null) {
+            if (!open.isEmpty()) sb.append("#EXT-X-PROGRAM-DATE-TIME:").append(openStart).append('\n');
+            parts(sb, open);
+            sb.append("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"").append(Part.name(openSeq, open.size())).append("\"\n");
+        }
+        return sb.toString();
+    }
+
+    private static void parts(StringBuilder sb, List<Part> parts) {
+        for (Part p : parts) {
+            sb.append(String.format(Locale.ROOT, "#EXT-X-PART:DURATION=%.3f,URI=\"%s\"%s%n", p.seconds(), p.name(),
+                    p.independent() ? ",INDEPENDENT=YES" : ""));
+        }
     }
 
     /** The subtitle playlist of the first {@code count} segments' WebVTT files. */
@@ -62,15 +121,20 @@ public final class HlsPlaylists {
 
     /** The master playlist: the event/VOD playlist with the captions as a WebVTT subtitle rendition. */
     public static String master(boolean video, int width, int height, long bandwidth) {
+        return master(video, width, height, bandwidth, "playback.m3u8");
+    }
+
+    /** The same, naming {@code media} as the variant (the low-latency live playlist while it runs). */
+    public static String master(boolean video, int width, int height, long bandwidth, String media) {
         String codecs = video ? "avc1.42c01f,mp4a.40.2" : "mp4a.40.2";
         return "#EXTM3U\n#EXT-X-VERSION:3\n"
                 + "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"Captions\",DEFAULT=YES,AUTOSELECT=YES,LANGUAGE=\"en\",URI=\"captions.m3u8\"\n"
                 + "#EXT-X-STREAM-INF:BANDWIDTH=" + bandwidth + ",CODECS=\"" + codecs + "\""
                 + (video ? ",RESOLUTION=" + width + "x" + height : "") + ",SUBTITLES=\"subs\"\n"
-                + "playback.m3u8\n";
+                + media + "\n";
     }
 
-    /** Reads a media playlist this class wrote (segments named seg-NNNNN.ts). */
+    /** Reads a media playlist this class wrote (segments named seg-NNNNN.ts or .m4s). */
     public static Media parse(String text) {
         List<Segment> segments = new ArrayList<>();
         int target = 0;
@@ -82,8 +146,8 @@ public final class HlsPlaylists {
             else if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) pdt = line.substring(25).trim();
             else if (line.startsWith("#EXTINF:")) seconds = Double.parseDouble(line.substring(8, line.indexOf(',')));
             else if (line.startsWith("#EXT-X-ENDLIST")) ended = true;
-            else if (line.matches("seg-\\d{5}\\.ts")) {
-                segments.add(new Segment(Integer.parseInt(line.substring(4, 9)), seconds, pdt));
+            else if (line.matches("seg-\\d{5}\\.(ts|m4s)")) {
+                segments.add(new Segment(Integer.parseInt(line.substring(4, 9)), seconds, pdt, line.endsWith(".m4s")));
                 pdt = null;
             }
         }

@@ -63,10 +63,14 @@ final class HlsStream extends Output {
     private final CaptionSource captionSource;
     private final TreeMap<Long, Caption> captions = new TreeMap<>();
     private int subtitlesWritten;
+    /** Low-latency streams only (null otherwise): fMP4 parts, and the requests waiting for them. */
+    private LowLatencyParts parts;
+    final BlockingReload reload;
+    private volatile JsonObject lowLatencyFigures;
 
     HlsStream(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
               Path dataDir, long sessionStartUnixMillis, Runnable onFirstSegment, String webhookUrl,
-              CaptionSource captionSource, Thumbnails.Options thumbnails) throws IOException {
+              CaptionSource captionSource, Thumbnails.Options thumbnails, BlockingReload reload) throws IOException {
         super("hls", id, roomId, sessionId, config, listener);
         this.store = store;
         this.dir = dataDir.resolve("hls").resolve(id);
@@ -77,6 +81,7 @@ final class HlsStream extends Output {
         this.captionSource = captionSource;
         this.targetDuration = config.segmentSeconds();
         this.onFirstSegment = onFirstSegment;
+        this.reload = reload;
         keepThumbnails(thumbnails, store, keyBase);
         this.uploader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "roomcast-hls-upload-" + id);
@@ -94,9 +99,10 @@ final class HlsStream extends Output {
     protected void onPacket(Packet p) throws IOException {
         if (finished()) return;
         long t = p.micros();
-        if (segment == null) {
+        if (streamStartMicros < 0) {
             if (streams.hasVideo() && !(p.video() && p.key())) return;
             streamStartMicros = t;
+            if (lowLatency()) parts = new LowLatencyParts(dir.resolve("stream.mp4"), streams, streamStartMicros);
             openSegment(t);
             setStatus(OutputStatus.STARTED, null);
         } else {
@@ -106,12 +112,15 @@ final class HlsStream extends Output {
             if (cut) {
                 closeSegment(t);
                 openSegment(t);
+            } else if (parts != null && (p.video() || !streams.hasVideo()) && parts.partDue(t)) {
+                cutPart(t);
             } else if (streams.hasVideo() && length > target + 500_000 && !keyRequested) {
                 group.requestKeyframe(); // keep segments near their length even after a dropped keyframe
                 keyRequested = true;
             }
         }
-        segment.write(p);
+        if (parts != null) parts.write(p);
+        else segment.write(p);
         lastEndMicros = Math.max(lastEndMicros, t + p.duration() * 1_000_000L / p.timeBaseDen());
     }
 
@@ -119,18 +128,43 @@ final class HlsStream extends Output {
         seq++;
         segmentStartMicros = startMicros;
         keyRequested = false;
+        if (parts != null) {
+            parts.segmentStarted(seq, startMicros);
+            if (seq > 1) publish(false); // the new segment, with a hint of its first part
+            return;
+        }
         // copyts: segment PTS are stream time (0 at the first segment), which the subtitle segments' X-TIMESTAMP-MAP names.
-        segment = new Muxer("mpegts", dir.resolve(Segment.name(seq)).toString(), streams, Map.of("mpegts_copyts", "1"),
+        segment = new Muxer("mpegts", dir.resolve(Segment.name(seq, false)).toString(), streams, Map.of("mpegts_copyts", "1"),
                 streamStartMicros);
     }
 
+    private boolean lowLatency() {
+        return reload != null;
+    }
+
+    /** The wall-clock instant (ms) a point of the stream's timeline shows. */
+    private long unixMillis(long micros) {
+        return sessionStartUnixMillis + (group.startMicros + micros) / 1000;
+    }
+
+    /** Low latency: the part in progress ends before {@code endMicros}, is listed, and waiting requests get it. */
+    private void cutPart(long endMicros) throws IOException {
+        parts.cutPart(endMicros, unixMillis(parts.partStartMicros()));
+        publish(false);
+        reload.advanced(new BlockingReload.Edge(seq, parts.openParts()));
+    }
+
     private void closeSegment(long endMicros) throws IOException {
-        Muxer m = segment;
-        segment = null;
-        m.close();
+        if (parts != null) {
+            if (endMicros > parts.partStartMicros()) parts.cutPart(endMicros, unixMillis(parts.partStartMicros()));
+            Files.write(dir.resolve(Segment.name(seq, true)), parts.segmentEnded());
+        } else {
+            Muxer m = segment;
+            segment = null;
+            m.close();
+        }
         double seconds = (endMicros - segmentStartMicros) / 1e6;
-        long unixMillis = sessionStartUnixMillis + (group.startMicros + segmentStartMicros) / 1000;
-        Segment s = new Segment(seq, seconds, Instant.ofEpochMilli(unixMillis).toString());
+        Segment s = new Segment(seq, seconds, Instant.ofEpochMilli(unixMillis(segmentStartMicros)).toString(), parts != null);
         targetDuration = Math.max(targetDuration, (int) Math.round(seconds));
         segments.add(s);
         segmentCount = segments.size();
@@ -143,13 +177,30 @@ final class HlsStream extends Output {
             for (String[] sub : subs) put(keyBase + sub[0], sub[1], "text/vtt");
             uploadPlaylists();
         });
-        if (first) onFirstSegment.run();
+        if (first) {
+            if (parts != null) {
+                byte[] init = parts.init();
+                uploader.execute(() -> put(keyBase + HlsPlaylists.INIT, Buffer.buffer(init), "video/mp4"));
+            }
+            onFirstSegment.run();
+        }
+        if (parts != null) {
+            reload.advanced(new BlockingReload.Edge(seq + 1, 0));
+            lowLatencyFigures = parts.latency();
+        }
     }
 
     private void publish(boolean ended) {
         eventPlaylist = HlsPlaylists.media(segments, 0, targetDuration, ended, true);
         int from = Math.max(0, segments.size() - LIVE_WINDOW);
-        livePlaylist = HlsPlaylists.media(segments, from, targetDuration, ended, false);
+        if (parts != null && !ended) {
+            // The segment in progress is the one after the last closed (seq moves on when it opens).
+            boolean inProgress = segments.isEmpty() || segments.get(segments.size() - 1).seq() != seq;
+            livePlaylist = parts.livePlaylist(segments, from, targetDuration,
+                    inProgress ? Instant.ofEpochMilli(unixMillis(segmentStartMicros)).toString() : null);
+        } else {
+            livePlaylist = HlsPlaylists.media(segments, from, targetDuration, ended, false);
+        }
     }
 
     /**
@@ -193,9 +244,22 @@ final class HlsStream extends Output {
         return streams != null;
     }
 
-    /** The master playlist: the event/VOD video playlist with the captions as a WebVTT subtitle rendition. */
+    /**
+     * The master playlist with the captions as a WebVTT subtitle rendition: the event/VOD playlist
+     * as its variant, or, for a running low-latency stream, the live playlist with its parts.
+     */
     String master() {
-        return HlsPlaylists.master(streams.hasVideo(), config.width(), config.height(), (config.videoKbps() + config.audioKbps()) * 1100L);
+        return master(lowLatency() && !finished() ? "live.m3u8" : "playback.m3u8");
+    }
+
+    private String master(String variant) {
+        return HlsPlaylists.master(streams.hasVideo(), config.width(), config.height(), (config.videoKbps() + config.audioKbps()) * 1100L, variant);
+    }
+
+    /** A part or the init segment of a low-latency stream, from memory; null when not there (or not low latency). */
+    byte[] part(String name) {
+        LowLatencyParts p = parts;
+        return p == null ? null : p.file(name);
     }
 
     private void uploadPlaylists() {
@@ -204,7 +268,7 @@ final class HlsStream extends Output {
         if (live != null) put(keyBase + "live.m3u8", live, "application/vnd.apple.mpegurl");
         if (event != null) put(keyBase + "playback.m3u8", event, "application/vnd.apple.mpegurl");
         if (!masterStored && streams != null) {
-            put(keyBase + "index.m3u8", master(), "application/vnd.apple.mpegurl");
+            put(keyBase + "index.m3u8", master("playback.m3u8"), "application/vnd.apple.mpegurl"); // what plays after the end
             masterStored = true;
         }
     }
@@ -212,7 +276,11 @@ final class HlsStream extends Output {
     private boolean masterStored;
 
     private void put(String key, String text, String type) {
-        Retry.untilDone("HLS " + id + ": " + key, () -> store.put(key, Buffer.buffer(text), type).await(60, TimeUnit.SECONDS));
+        put(key, Buffer.buffer(text), type);
+    }
+
+    private void put(String key, Buffer bytes, String type) {
+        Retry.untilDone("HLS " + id + ": " + key, () -> store.put(key, bytes, type).await(60, TimeUnit.SECONDS));
     }
 
     private void upload(String key, Path file, String type) {
@@ -222,13 +290,20 @@ final class HlsStream extends Output {
     /** The local file of a segment while the stream runs, else null (then the store serves it). */
     Path localSegment(String name) {
         Path p = dir.resolve(name);
-        return name.matches("seg-\\d{5}\\.ts") && Files.exists(p) ? p : null;
+        return name.matches("seg-\\d{5}\\.(ts|m4s)") && Files.exists(p) ? p : null;
     }
 
     @Override
     protected void finish() throws Exception {
         finishThumbnails();
-        if (segment != null) closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000));
+        if (segment != null || parts != null && parts.openParts() + (lastEndMicros > parts.partStartMicros() ? 1 : 0) > 0) {
+            closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000));
+        }
+        if (parts != null) {
+            parts.close();
+            parts = null;
+        }
+        if (reload != null) reload.close();
         publish(true);
         List<String[]> subs = segments.isEmpty() ? List.of() : subtitles(segments.size(), true);
         uploader.execute(() -> {
@@ -250,6 +325,11 @@ final class HlsStream extends Output {
 
     @Override
     public JsonObject toJson() {
-        return super.toJson().put("kind", "hls").put("keyBase", keyBase).put("segments", segmentCount).put("webhookUrl", webhookUrl);
+        JsonObject j = super.toJson().put("kind", "hls").put("keyBase", keyBase).put("segments", segmentCount).put("webhookUrl", webhookUrl);
+        if (lowLatency()) {
+            j.put("lowLatency", new JsonObject().put("partTargetSeconds", LowLatencyParts.PART_TARGET)
+                    .put("ingestToPlayable", lowLatencyFigures));
+        }
+        return j;
     }
 }

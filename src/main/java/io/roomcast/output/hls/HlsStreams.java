@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -58,7 +60,7 @@ public final class HlsStreams implements Output.Listener {
     }
 
     /** Starts HLS of the room with a plan from {@link Outputs#resolve}. */
-    public JsonObject start(String roomId, OutputConfig cfg, String webhookUrl, Thumbnails.Options thumbnails) {
+    public JsonObject start(String roomId, OutputConfig cfg, String webhookUrl, Thumbnails.Options thumbnails, boolean lowLatency) {
         Session s = outputs.admit(roomId, HlsStream.class, running ->
                 Refusal.conflict("already_streaming", "room " + roomId + " already has HLS running (" + running.id() + ")"));
         String id = Ids.hex24();
@@ -68,7 +70,8 @@ public final class HlsStreams implements Output.Listener {
         try {
             // The encoder's timeline starts when it is created on the media thread; HLS reads it from the group.
             h = new HlsStream(id, roomId, s.sessionId(), cfg, this, store, outputs.settings().dataDir(), startUnixMillis,
-                    () -> emit(holder[0], "hls-playable"), webhookUrl, (room, since) -> captions.captions(room, since), thumbnails);
+                    () -> emit(holder[0], "hls-playable"), webhookUrl, (room, since) -> captions.captions(room, since), thumbnails,
+                    lowLatency ? new BlockingReload(vertx, 3_000L * cfg.segmentSeconds()) : null);
         } catch (IOException e) {
             throw Refusal.internal("storage_error", "cannot prepare the local HLS folder");
         }
@@ -117,13 +120,15 @@ public final class HlsStreams implements Output.Listener {
     /** The API shape, with the stream's URLs relative to this server. */
     private JsonObject api(JsonObject m) {
         String base = "/v2/hls/" + m.getString("id") + "/";
-        return new JsonObject().put("id", m.getString("id")).put("roomId", m.getString("roomId"))
+        JsonObject api = new JsonObject().put("id", m.getString("id")).put("roomId", m.getString("roomId"))
                 .put("sessionId", m.getString("sessionId")).put("status", m.getString("status"))
                 .put("reason", m.getString("reason")).put("createdAt", m.getString("createdAt"))
                 .put("start", m.getString("start")).put("end", m.getString("end")).put("config", m.getJsonObject("config"))
                 .put("playbackHlsUrl", base + "playback.m3u8").put("livestreamUrl", base + "live.m3u8")
                 .put("masterPlaylistUrl", base + "index.m3u8")
                 .put("segments", m.getInteger("segments", 0)).put("thumbnails", Thumbnails.api(m.getJsonArray("thumbnails"), store));
+        if (m.containsKey("lowLatency")) api.put("lowLatency", m.getJsonObject("lowLatency"));
+        return api;
     }
 
     /**
@@ -131,12 +136,41 @@ public final class HlsStreams implements Output.Listener {
      * and everything from the store once it ended (the VOD). Null when there is no such file.
      */
     public Future<Buffer> file(String id, String name) {
+        return file(id, name, -1, -1);
+    }
+
+    /**
+     * The same; for a running low-latency stream, {@code live.m3u8} with {@code msn} (and
+     * {@code part}) waits until the stream has that segment (part), and so does a part not made yet.
+     */
+    public Future<Buffer> file(String id, String name, int msn, int part) {
         Manifest m = manifests.get(id);
-        if (m == null || !name.matches("(live|playback|index|captions)\\.m3u8|seg-\\d{5}\\.ts|sub-\\d{5}\\.vtt")) {
+        if (m == null || !name.matches("(live|playback|index|captions)\\.m3u8|seg-\\d{5}\\.(ts|m4s)|seg-\\d{5}\\.\\d{1,3}\\.m4s"
+                + "|init\\.mp4|sub-\\d{5}\\.vtt")) {
             return Future.succeededFuture(null);
         }
+        if (outputs.running(id) instanceof HlsStream h && !h.finished() && h.reload != null) {
+            Matcher p = PART.matcher(name);
+            int perSegment = (int) Math.ceil(h.config().segmentSeconds() / LowLatencyParts.PART_SECONDS);
+            if (name.equals("live.m3u8") && msn >= 0) {
+                return h.reload.await(msn, part, perSegment).compose(v -> served(h, m, name));
+            }
+            if (p.matches() && h.part(name) == null) {
+                return h.reload.await(Integer.parseInt(p.group(1)), Integer.parseInt(p.group(2)), perSegment)
+                        .compose(v -> served(h, m, name));
+            }
+        }
+        return served(outputs.running(id) instanceof HlsStream h ? h : null, m, name);
+    }
+
+    private static final Pattern PART = Pattern.compile("seg-(\\d{5})\\.(\\d{1,3})\\.m4s");
+
+    private Future<Buffer> served(HlsStream running, Manifest m, String name) {
         String keyBase = m.json().getString("keyBase");
-        if (outputs.running(id) instanceof HlsStream h && !h.finished()) {
+        if (running != null && !running.finished()) {
+            HlsStream h = running;
+            byte[] part = h.part(name);
+            if (part != null) return Future.succeededFuture(Buffer.buffer(part));
             String text = switch (name) {
                 case "live.m3u8" -> h.livePlaylist;
                 case "playback.m3u8" -> h.eventPlaylist;

@@ -13,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The pure playlist writer that the live stream and crash recovery share. */
 class HlsPlaylistsTest {
     private static final List<HlsPlaylists.Segment> SEGS = List.of(
-            new HlsPlaylists.Segment(1, 2.0, "2026-01-01T00:00:00Z"),
-            new HlsPlaylists.Segment(2, 2.52, "2026-01-01T00:00:02Z"),
-            new HlsPlaylists.Segment(3, 1.96, "2026-01-01T00:00:04.520Z"));
+            new HlsPlaylists.Segment(1, 2.0, "2026-01-01T00:00:00Z", false),
+            new HlsPlaylists.Segment(2, 2.52, "2026-01-01T00:00:02Z", false),
+            new HlsPlaylists.Segment(3, 1.96, "2026-01-01T00:00:04.520Z", false));
 
     @Test
     void playlistsFollowTheHlsRules() {
