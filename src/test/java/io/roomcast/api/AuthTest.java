@@ -49,6 +49,23 @@ class AuthTest {
         assertEquals("Bearer", r.raw().headers().firstValue("WWW-Authenticate").orElse(null));
     }
 
+    /** The console's static pages hold no data: served without a token, nothing outside them, no listing. */
+    @Test
+    void consolePagesAreServedWithoutATokenAndNothingElseIs() {
+        Api anyone = admin.as(null);
+        Api.Response page = anyone.get("/console/player.html");
+        assertEquals(200, page.status());
+        assertTrue(page.body().contains("vendor/hls.min.js"), page.body());
+        assertEquals("no-referrer", page.raw().headers().firstValue("Referrer-Policy").orElse(null), "the token in the page's URL stays there");
+        Api.Response hlsJs = anyone.get("/console/vendor/hls.min.js");
+        assertEquals(200, hlsJs.status());
+        assertTrue(hlsJs.body().length() > 100_000 && hlsJs.body().contains("lowLatencyMode"), "hls.js from npm is in the jar");
+        assertEquals(404, anyone.get("/console/vendor/").status(), "no directory listing");
+        assertEquals(404, anyone.get("/console/../config/roomcast.json").status());
+        assertEquals(404, anyone.get("/console/%2e%2e/config/roomcast.json").status());
+        assertUnauthorized(anyone.get("/v2/hls"));
+    }
+
     @Test
     void missingTokenIsRefused() {
         assertUnauthorized(admin.as(null).get("/v2/rooms"));

@@ -110,7 +110,7 @@ final class HlsStream extends Output {
             long target = config.segmentSeconds() * 1_000_000L;
             boolean cut = streams.hasVideo() ? p.video() && p.key() && length >= target - 60_000 : length >= target;
             if (cut) {
-                closeSegment(t);
+                closeSegment(t, true);
                 openSegment(t);
             } else if (parts != null && (p.video() || !streams.hasVideo()) && parts.partDue(t)) {
                 cutPart(t);
@@ -130,7 +130,12 @@ final class HlsStream extends Output {
         keyRequested = false;
         if (parts != null) {
             parts.segmentStarted(seq, startMicros);
-            if (seq > 1) publish(false); // the new segment, with a hint of its first part
+            if (seq > 1) {
+                // The closed segment and the new one (with a hint of its first part) are listed together:
+                // a playlist that ends on a closed segment without a hint makes hls.js misplace that segment.
+                publish(false);
+                reload.advanced(new BlockingReload.Edge(seq, 0));
+            }
             return;
         }
         // copyts: segment PTS are stream time (0 at the first segment), which the subtitle segments' X-TIMESTAMP-MAP names.
@@ -154,7 +159,8 @@ final class HlsStream extends Output {
         reload.advanced(new BlockingReload.Edge(seq, parts.openParts()));
     }
 
-    private void closeSegment(long endMicros) throws IOException {
+    /** Ends the segment in progress; {@code reopening}: a new one follows at once, which publishes both (low latency). */
+    private void closeSegment(long endMicros, boolean reopening) throws IOException {
         if (parts != null) {
             if (endMicros > parts.partStartMicros()) parts.cutPart(endMicros, unixMillis(parts.partStartMicros()));
             Files.write(dir.resolve(Segment.name(seq, true)), parts.segmentEnded());
@@ -169,7 +175,7 @@ final class HlsStream extends Output {
         segments.add(s);
         segmentCount = segments.size();
         boolean first = segments.size() == 1;
-        publish(false);
+        if (parts == null || !reopening) publish(false);
         // Captions of a segment are final about a second after its speech: subtitles lag one segment.
         List<String[]> subs = subtitles(segments.size() - 1, false);
         uploader.execute(() -> {
@@ -185,7 +191,7 @@ final class HlsStream extends Output {
             onFirstSegment.run();
         }
         if (parts != null) {
-            reload.advanced(new BlockingReload.Edge(seq + 1, 0));
+            if (!reopening) reload.advanced(new BlockingReload.Edge(seq + 1, 0));
             lowLatencyFigures = parts.latency();
         }
     }
@@ -297,7 +303,7 @@ final class HlsStream extends Output {
     protected void finish() throws Exception {
         finishThumbnails();
         if (segment != null || parts != null && parts.openParts() + (lastEndMicros > parts.partStartMicros() ? 1 : 0) > 0) {
-            closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000));
+            closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000), false);
         }
         if (parts != null) {
             parts.close();
