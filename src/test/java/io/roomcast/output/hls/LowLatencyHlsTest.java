@@ -86,13 +86,26 @@ class LowLatencyHlsTest {
             assertTrue(blocked.body().contains(wanted) || blocked.body().contains(nextSegment), wanted + " in\n" + blocked.body());
             assertTrue(waited > 0.2 && waited < 2.5, "held until the part was made: " + waited + " s");
             checkRules(blocked.body());
+            // A player following the hints, part after part across segment boundaries: every answer lists
+            // the next hint (a playlist that ends on a closed segment without one makes hls.js misplace it).
+            String followed = blocked.body();
+            for (int i = 0; i < 8; i++) {
+                Matcher h2 = HINT.matcher(followed);
+                assertTrue(h2.find(), "every live playlist ends with a preload hint:\n" + followed);
+                Api.Response next2 = api.get(base + "live.m3u8?_HLS_msn=" + h2.group(1) + "&_HLS_part=" + h2.group(2));
+                assertEquals(200, next2.status(), next2.body());
+                followed = next2.body();
+                assertTrue(followed.contains(String.format("seg-%05d.%s.m4s", Integer.parseInt(h2.group(1)), h2.group(2))),
+                        "the answer lists the part asked for:\n" + followed);
+                checkRules(followed);
+            }
             Api.Response far = api.get(base + "live.m3u8?_HLS_msn=" + (msn + 5));
             assertEquals(400, far.status(), far.body());
             assertEquals("too_far_ahead", far.errorCode());
             assertEquals(400, api.get(base + "live.m3u8?_HLS_part=1").status(), "_HLS_part without _HLS_msn");
 
             // The parts of a listed segment are that segment, and with the init segment they decode.
-            List<String[]> parts = parts(blocked.body());
+            List<String[]> parts = parts(followed);
             String firstWhole = parts.get(0)[2];
             ByteArrayOutputStream joined = new ByteArrayOutputStream();
             for (String[] p : parts) if (p[2].equals(firstWhole)) joined.write(bytes(base + p[1]));
