@@ -1,6 +1,7 @@
 // Plays a Roomcast HLS stream with hls.js: low-latency mode when the playlist has parts, the
 // captions rendition shown on the video and listed below it. The URL is ?src=<playlist URL> (the
-// HLS JSON's livestreamUrl, which carries its viewer token), or ?hls=<id>&token=<viewer token>.
+// HLS JSON's masterPlaylistUrl, which carries its viewer token and names the captions), or
+// ?hls=<id>&token=<viewer token>.
 // window.roomcastPlayer holds what it saw, for people and for tests alike.
 (function () {
   'use strict';

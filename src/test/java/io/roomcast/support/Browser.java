@@ -27,9 +27,8 @@ public final class Browser implements AutoCloseable {
         Files.createDirectories(profile);
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required", "--window-size=" + width + "," + height,
+        options.addArguments(Chromium.HEADLESS);
+        options.addArguments("--autoplay-policy=no-user-gesture-required", "--window-size=" + width + "," + height,
                 "--user-data-dir=" + profile.toAbsolutePath());
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();

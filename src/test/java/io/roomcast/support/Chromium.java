@@ -5,6 +5,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -13,6 +14,13 @@ import java.util.concurrent.TimeUnit;
  * with {@code interop/janus-publish.html}, as a person's browser would over WebRTC.
  */
 public final class Chromium implements AutoCloseable {
+    /**
+     * Headless and quiet: without the background-networking flags Chromium keeps dialling Google's
+     * hosts, which this closed network refuses. {@link Browser} starts it with the same flags.
+     */
+    static final List<String> HEADLESS = List.of("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync");
+
     private final Process process;
     private final Path dir;
 
@@ -30,12 +38,12 @@ public final class Chromium implements AutoCloseable {
         }
         String url = page.toUri() + "?janus=" + URLEncoder.encode(janus.url(), StandardCharsets.UTF_8) + "&room=" + Janus.ROOM
                 + "&display=" + URLEncoder.encode(display, StandardCharsets.UTF_8);
-        List<String> cmd = List.of("chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + dir.resolve("profile"), "--use-fake-device-for-media-stream",
+        List<String> cmd = new ArrayList<>(List.of("chromium"));
+        cmd.addAll(HEADLESS);
+        cmd.addAll(List.of("--user-data-dir=" + dir.resolve("profile"), "--use-fake-device-for-media-stream",
                 "--use-fake-ui-for-media-stream", "--use-file-for-fake-audio-capture=" + wav + "%noloop",
                 "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
-                "--remote-debugging-port=0", url);
+                "--remote-debugging-port=0", url));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile()).start();
         return new Chromium(p, dir);
     }

@@ -110,7 +110,7 @@ final class HlsStream extends Output {
             long target = config.segmentSeconds() * 1_000_000L;
             boolean cut = streams.hasVideo() ? p.video() && p.key() && length >= target - 60_000 : length >= target;
             if (cut) {
-                closeSegment(t, true);
+                closeSegment(t);
                 openSegment(t);
             } else if (parts != null && (p.video() || !streams.hasVideo()) && parts.partDue(t)) {
                 cutPart(t);
@@ -159,8 +159,11 @@ final class HlsStream extends Output {
         reload.advanced(new BlockingReload.Edge(seq, parts.openParts()));
     }
 
-    /** Ends the segment in progress; {@code reopening}: a new one follows at once, which publishes both (low latency). */
-    private void closeSegment(long endMicros, boolean reopening) throws IOException {
+    /**
+     * Ends the segment in progress. A low-latency stream does not publish here: the boundary is listed
+     * with what comes next, the new segment and its hint ({@link #openSegment}) or the end ({@link #finish}).
+     */
+    private void closeSegment(long endMicros) throws IOException {
         if (parts != null) {
             if (endMicros > parts.partStartMicros()) parts.cutPart(endMicros, unixMillis(parts.partStartMicros()));
             Files.write(dir.resolve(Segment.name(seq, true)), parts.segmentEnded());
@@ -175,7 +178,7 @@ final class HlsStream extends Output {
         segments.add(s);
         segmentCount = segments.size();
         boolean first = segments.size() == 1;
-        if (parts == null || !reopening) publish(false);
+        if (parts == null) publish(false);
         // Captions of a segment are final about a second after its speech: subtitles lag one segment.
         List<String[]> subs = subtitles(segments.size() - 1, false);
         uploader.execute(() -> {
@@ -190,10 +193,7 @@ final class HlsStream extends Output {
             }
             onFirstSegment.run();
         }
-        if (parts != null) {
-            if (!reopening) reload.advanced(new BlockingReload.Edge(seq + 1, 0));
-            lowLatencyFigures = parts.latency();
-        }
+        if (parts != null) lowLatencyFigures = parts.latency();
     }
 
     private void publish(boolean ended) {
@@ -303,14 +303,14 @@ final class HlsStream extends Output {
     protected void finish() throws Exception {
         finishThumbnails();
         if (segment != null || parts != null && parts.openParts() + (lastEndMicros > parts.partStartMicros() ? 1 : 0) > 0) {
-            closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000), false);
+            closeSegment(Math.max(lastEndMicros, segmentStartMicros + 1000));
         }
         if (parts != null) {
             parts.close();
             parts = null;
         }
-        if (reload != null) reload.close();
         publish(true);
+        if (reload != null) reload.close(); // requests still waiting get the ended playlist
         List<String[]> subs = segments.isEmpty() ? List.of() : subtitles(segments.size(), true);
         uploader.execute(() -> {
             for (String[] sub : subs) put(keyBase + sub[0], sub[1], sub[0].endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "text/vtt");
