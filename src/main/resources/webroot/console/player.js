@@ -85,7 +85,11 @@
       fail('This browser cannot play HLS with hls.js (no Media Source Extensions).');
       return;
     }
-    const config = { lowLatencyMode: true, enableWebVTT: true, renderTextTracksNatively: true };
+    // A stream just started lists its captions playlist before the first captions exist (404, then
+    // empty for a segment): keep retrying playlists for a while instead of hls.js's two tries.
+    const retry = { maxNumRetry: 10, retryDelayMs: 1000, maxRetryDelayMs: 2000 };
+    const playlistLoadPolicy = { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: retry, errorRetry: retry } };
+    const config = { lowLatencyMode: true, enableWebVTT: true, renderTextTracksNatively: true, playlistLoadPolicy };
     if (params.get('debug')) {
       player.log = [];
       const keep = level => (...args) => { if (player.log.length < 5000) player.log.push((performance.now() | 0) + ' ' + level + ' ' + args.join(' ')); };
