@@ -85,11 +85,13 @@
       fail('This browser cannot play HLS with hls.js (no Media Source Extensions).');
       return;
     }
-    // A stream just started lists its captions playlist before the first captions exist (404, then
-    // empty for a segment): keep retrying playlists for a while instead of hls.js's two tries.
+    // The master is served once the stream is playable (its first segment and captions, a few seconds
+    // after the start), and a busy node may answer late: keep trying for a while instead of hls.js's
+    // one or two tries, so the page can be opened as soon as the stream is started.
     const retry = { maxNumRetry: 10, retryDelayMs: 1000, maxRetryDelayMs: 2000 };
-    const playlistLoadPolicy = { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: retry, errorRetry: retry } };
-    const config = { lowLatencyMode: true, enableWebVTT: true, renderTextTracksNatively: true, playlistLoadPolicy };
+    const loadPolicy = { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: retry, errorRetry: retry } };
+    const config = { lowLatencyMode: true, enableWebVTT: true, renderTextTracksNatively: true,
+      manifestLoadPolicy: loadPolicy, playlistLoadPolicy: loadPolicy };
     if (params.get('debug')) {
       player.log = [];
       const keep = level => (...args) => { if (player.log.length < 5000) player.log.push((performance.now() | 0) + ' ' + level + ' ' + args.join(' ')); };

@@ -39,6 +39,11 @@ import java.util.logging.Logger;
 final class HlsStream extends Output {
     private static final Logger LOG = Logger.getLogger(HlsStream.class.getName());
     static final int LIVE_WINDOW = 6;
+    /**
+     * How long after a segment ends its WebVTT is written: a caption is final about a second after its
+     * speech, so the captions of a segment are complete by then (the VOD's are rewritten at the end).
+     */
+    static final long CAPTIONS_SETTLE_MICROS = 1_500_000;
 
     private final ObjectStore store;
     final Path dir;
@@ -59,7 +64,10 @@ final class HlsStream extends Output {
     volatile String eventPlaylist;
     volatile String captionsPlaylist;
     final Map<String, String> subtitleFiles = new ConcurrentHashMap<>();
-    private final Runnable onFirstSegment;
+    private final Runnable onPlayable;
+    /** Set once the master and everything it names can be served: a segment and its captions. */
+    private volatile boolean playable;
+    private final List<Long> segmentEndMicros = new ArrayList<>();
     private final CaptionSource captionSource;
     private final TreeMap<Long, Caption> captions = new TreeMap<>();
     private int subtitlesWritten;
@@ -69,7 +77,7 @@ final class HlsStream extends Output {
     private volatile JsonObject lowLatencyFigures;
 
     HlsStream(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
-              Path dataDir, long sessionStartUnixMillis, Runnable onFirstSegment, String webhookUrl,
+              Path dataDir, long sessionStartUnixMillis, Runnable onPlayable, String webhookUrl,
               CaptionSource captionSource, Thumbnails.Options thumbnails, BlockingReload reload) throws IOException {
         super("hls", id, roomId, sessionId, config, listener);
         this.store = store;
@@ -80,7 +88,8 @@ final class HlsStream extends Output {
         this.webhookUrl = webhookUrl;
         this.captionSource = captionSource;
         this.targetDuration = config.segmentSeconds();
-        this.onFirstSegment = onFirstSegment;
+        this.captionsPlaylist = HlsPlaylists.subtitles(List.of(), 0, targetDuration, false);
+        this.onPlayable = onPlayable;
         this.reload = reload;
         keepThumbnails(thumbnails, store, keyBase);
         this.uploader = Executors.newSingleThreadExecutor(r -> {
@@ -118,6 +127,7 @@ final class HlsStream extends Output {
                 group.requestKeyframe(); // keep segments near their length even after a dropped keyframe
                 keyRequested = true;
             }
+            settleSubtitles(t);
         }
         if (parts != null) parts.write(p);
         else segment.write(p);
@@ -176,24 +186,40 @@ final class HlsStream extends Output {
         Segment s = new Segment(seq, seconds, Instant.ofEpochMilli(unixMillis(segmentStartMicros)).toString(), parts != null);
         targetDuration = Math.max(targetDuration, (int) Math.round(seconds));
         segments.add(s);
+        segmentEndMicros.add(endMicros);
         segmentCount = segments.size();
         boolean first = segments.size() == 1;
         if (parts == null) publish(false);
-        // Captions of a segment are final about a second after its speech: subtitles lag one segment.
-        List<String[]> subs = subtitles(segments.size() - 1, false);
         uploader.execute(() -> {
             upload(keyBase + s.name(), dir.resolve(s.name()), "video/mp2t");
-            for (String[] sub : subs) put(keyBase + sub[0], sub[1], "text/vtt");
             uploadPlaylists();
         });
-        if (first) {
-            if (parts != null) {
-                byte[] init = parts.init();
-                uploader.execute(() -> put(keyBase + HlsPlaylists.INIT, Buffer.buffer(init), "video/mp4"));
-            }
-            onFirstSegment.run();
+        if (first && parts != null) {
+            byte[] init = parts.init();
+            uploader.execute(() -> put(keyBase + HlsPlaylists.INIT, Buffer.buffer(init), "video/mp4"));
         }
         if (parts != null) lowLatencyFigures = parts.latency();
+    }
+
+    /**
+     * Writes the WebVTT of the closed segments that ended {@link #CAPTIONS_SETTLE_MICROS} ago, and stores
+     * them; with the first, the stream is playable (the master is served and hls-playable goes out).
+     */
+    private void settleSubtitles(long nowMicros) {
+        int upTo = subtitlesWritten;
+        while (upTo < segments.size() && nowMicros - segmentEndMicros.get(upTo) >= CAPTIONS_SETTLE_MICROS) upTo++;
+        if (upTo == subtitlesWritten) return;
+        List<String[]> subs = subtitles(upTo, false);
+        uploader.execute(() -> {
+            for (String[] sub : subs) put(keyBase + sub[0], sub[1], sub[0].endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "text/vtt");
+        });
+        becamePlayable();
+    }
+
+    private void becamePlayable() {
+        if (playable) return;
+        playable = true;
+        onPlayable.run();
     }
 
     private void publish(boolean ended) {
@@ -245,16 +271,14 @@ final class HlsStream extends Output {
         return out;
     }
 
-    /** True once the stream joined its encoder (it knows its streams). */
-    boolean hasStreams() {
-        return streams != null;
-    }
-
     /**
      * The master playlist with the captions as a WebVTT subtitle rendition: the event/VOD playlist
-     * as its variant, or, for a running low-latency stream, the live playlist with its parts.
+     * as its variant, or, for a running low-latency stream, the live playlist with its parts. Null
+     * until the stream is playable, so a player never meets a 404 or an empty playlist that the master
+     * names (the captions playlist is there, empty, from the start, for players that guess the URL).
      */
     String master() {
+        if (!playable) return null;
         return master(lowLatency() && !finished() ? "live.m3u8" : "playback.m3u8");
     }
 
@@ -316,6 +340,7 @@ final class HlsStream extends Output {
             for (String[] sub : subs) put(keyBase + sub[0], sub[1], sub[0].endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "text/vtt");
             uploadPlaylists();
         });
+        if (!segments.isEmpty()) becamePlayable(); // ended within its first segment's settling: playable as the VOD
         uploader.shutdown();
         uploader.awaitTermination(30, TimeUnit.MINUTES);
         if (segments.isEmpty()) {

@@ -174,11 +174,16 @@ public final class HlsStreams implements Output.Listener {
             String text = switch (name) {
                 case "live.m3u8" -> h.livePlaylist;
                 case "playback.m3u8" -> h.eventPlaylist;
-                case "index.m3u8" -> h.hasStreams() ? h.master() : null;
+                case "index.m3u8" -> h.master();
                 case "captions.m3u8" -> h.captionsPlaylist;
                 default -> h.subtitleFiles.get(name);
             };
             if (text != null) return Future.succeededFuture(Buffer.buffer(text));
+            if (name.equals("index.m3u8")) {
+                // Not a 404: players retry what is unavailable for now and give up on what is not found.
+                return Future.failedFuture(Refusal.unavailable("not_playable_yet", "HLS stream " + h.id()
+                        + " is starting: its master playlist is served once the first segment and its captions are ready (hls-playable)"));
+            }
             if (name.endsWith(".m3u8")) return Future.succeededFuture(null);
             Path local = h.localSegment(name);
             if (local != null) {
