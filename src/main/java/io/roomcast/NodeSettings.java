@@ -5,6 +5,7 @@ import io.roomcast.cluster.Cluster;
 import io.roomcast.cluster.ClusterSecurity;
 import io.roomcast.config.Config;
 import io.roomcast.config.ConfigException;
+import io.roomcast.messages.MessageLimits;
 import io.roomcast.encode.EncodeGroup;
 import io.roomcast.encode.Presets;
 import io.roomcast.events.Events;
@@ -72,6 +73,12 @@ final class NodeSettings {
                 c.lng("ingest.silenceSeconds"), c.lng("ingest.maxPacketsPerSecondPerTrack"),
                 c.integer("ingest.maxQueuedPacketsPerRoom"), c.integer("ingest.maxDatagramBytes"),
                 c.lng("ingest.keyframeRequestIntervalMs"), c.lng("ingest.relatchAfterMs"));
+    }
+
+    static MessageLimits messages(Config c) {
+        return new MessageLimits(c.integer("messages.maxTopicChars"), c.integer("messages.maxMessageChars"),
+                c.integer("messages.maxPayloadBytes"), c.lng("messages.perSenderPerSecond"),
+                c.integer("messages.maxPersistedPerSession"), c.integer("messages.maxPollOptions"));
     }
 
     static TranscriptionService.Settings transcription(Config c) {

@@ -20,6 +20,7 @@ import io.roomcast.outbound.OutboundPolicy;
 import io.roomcast.output.ManifestStore;
 import io.roomcast.output.Outputs;
 import io.roomcast.output.hls.HlsStreams;
+import io.roomcast.messages.MessageService;
 import io.roomcast.output.livestream.Livestreams;
 import io.roomcast.output.recording.Recordings;
 import io.roomcast.room.AutoCloser;
@@ -72,6 +73,7 @@ public final class Roomcast implements AutoCloseable {
     private Recordings recordings;
     private HlsStreams hls;
     private PostCallService postCall;
+    private MessageService messages;
     private ApiServer api;
     private Placement placement;
     private boolean stopped;
@@ -177,6 +179,8 @@ public final class Roomcast implements AutoCloseable {
         Livestreams livestreams = new Livestreams(outputs, new ManifestStore(store, persister, "meta/livestreams/"), registry);
         hls.captionsFrom(transcription);
         postCall = new PostCallService(rooms, events, store, transcription, recordings, NodeSettings.postCall(config), registry);
+        messages = new MessageService(vertx, rooms, events, store, NodeSettings.messages(config));
+        messages.start();
         recordings.onRecordingToTranscribe(rec -> postCall.create(rec.getString("id"), null, null, null, null));
 
         if (cluster != null) rooms.setNode(cluster.name());
@@ -188,7 +192,7 @@ public final class Roomcast implements AutoCloseable {
         ingest.listen().await(30, TimeUnit.SECONDS);
 
         api = new ApiServer(vertx, config, new Backend(rooms, ingest, transcription, layouts, recordings, livestreams, hls,
-                postCall, webhooks, store, outputs), registry, cluster);
+                postCall, webhooks, store, outputs, messages), registry, cluster);
         api.listen().await(30, TimeUnit.SECONDS);
         if (cluster != null) joinCluster(layouts, livestreams);
         LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port()
@@ -288,6 +292,13 @@ public final class Roomcast implements AutoCloseable {
             if (api != null) api.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warning("closing the API: " + e);
+        }
+        if (messages != null) {
+            try {
+                messages.drain().await(10, TimeUnit.SECONDS); // what was accepted in the last second is written too
+            } catch (Exception e) {
+                LOG.warning("writing the last messages: " + e);
+            }
         }
         if (outputs != null) outputs.close(config.lng("outputs.shutdownWaitSeconds") * 1000);
         if (ingest != null) {

@@ -21,7 +21,17 @@ import java.util.logging.Logger;
 final class Auth {
     private static final Logger LOG = Logger.getLogger(Auth.class.getName());
     private static final String ROOM_LIMIT = "roomcast.roomLimit";
-    private static final String QUERY_TOKEN_PATHS = "/v2/rooms/[^/]+/captions(/ws)?|/v2/hls/[^/]+/[^/]+";
+    private static final String VIEWER = "roomcast.viewer";
+
+    /** An HLS viewer's token: the stream it plays, its sender id for messages, and its name (may be null). */
+    record Viewer(String hlsId, String senderId, String name) {
+    }
+
+    /** The viewer behind the request, or null for an API token. */
+    static Viewer viewer(RoutingContext ctx) {
+        return ctx.get(VIEWER);
+    }
+    private static final String QUERY_TOKEN_PATHS = "/v2/rooms/[^/]+/(captions|messages)(/ws)?|/v2/hls/[^/]+/[^/]+";
 
     private final JWTAuth jwt;
     /** While the JWT secret is rotated, tokens signed with the one before are still taken; null when none. */
@@ -85,10 +95,18 @@ final class Auth {
             Object roomId = user.principal().getValue("roomId");
             if (roomId != null) ctx.put(ROOM_LIMIT, rooms.canonicalId(String.valueOf(roomId)));
             Object hls = user.principal().getValue("hls");
-            if (hls != null && !(ctx.request().method() == HttpMethod.GET
-                    && ctx.request().path().startsWith("/v2/hls/" + hls + "/"))) {
-                ctx.fail(new ApiException(403, "forbidden", "this token only plays HLS stream " + hls));
-                return;
+            if (hls != null) {
+                boolean plays = ctx.request().method() == HttpMethod.GET && ctx.request().path().startsWith("/v2/hls/" + hls + "/");
+                boolean messages = roomId != null && ctx.request().path().matches("/v2/rooms/[^/]+/messages(/ws)?")
+                        && (ctx.request().method() == HttpMethod.GET || ctx.request().method() == HttpMethod.POST);
+                if (!plays && !messages) {
+                    ctx.fail(new ApiException(403, "forbidden", "this token only plays HLS stream " + hls + " and takes part in its room's messages"));
+                    return;
+                }
+                Object viewer = user.principal().getValue("viewer");
+                Object name = user.principal().getValue("name");
+                ctx.put(VIEWER, new Viewer(String.valueOf(hls), viewer == null ? "hls-" + hls : "viewer-" + viewer,
+                        name instanceof String n ? n : null));
             }
             ctx.next();
         });

@@ -129,7 +129,8 @@ final class ClusterRouting {
 
     private static boolean isStream(RoutingContext ctx) {
         String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
-        return ctx.request().path().endsWith("/captions/ws") || (accept != null && accept.contains("text/event-stream"));
+        String path = ctx.request().path();
+        return path.endsWith("/captions/ws") || path.endsWith("/messages/ws") || (accept != null && accept.contains("text/event-stream"));
     }
 
     private static String roomIdOf(RoutingContext ctx, String[] seg) {

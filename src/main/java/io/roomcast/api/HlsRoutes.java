@@ -1,15 +1,19 @@
 package io.roomcast.api;
 
 import io.roomcast.errors.Refusal;
+import io.roomcast.room.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -38,6 +42,28 @@ final class HlsRoutes extends Routes {
                 backend.hls().active(auth.pathRoomId(ctx))))));
         r.get("/v2/hls/:id").handler(api(ctx -> getById(ctx, id -> playable(ctx, backend.hls().get(id)))));
         r.get("/v2/hls/:id/:file").handler(this::file);
+        r.post("/v2/hls/:id/viewers").handler(api(this::viewer));
+    }
+
+    /**
+     * A token for one viewer of the stream ({@code {name?}}): it plays the stream like the URLs' token,
+     * and publishes messages to the start's config.viewerTopics as sender {@code viewer-<viewerId>}.
+     */
+    private Future<JsonObject> viewer(RoutingContext ctx) {
+        JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : requests.body(ctx);
+        String name = requests.optString(body, "name");
+        return getById(ctx, backend.hls()::get).map(stream -> {
+            String viewerId = Ids.hex24().substring(0, 12);
+            long ttl = config.lng("s3.presignSeconds");
+            String token = TokenMinter.mintHlsViewer(config.str("auth.jwtSecret"), stream.getString("roomId"), stream.getString("id"),
+                    ttl, viewerId, name);
+            JsonObject urls = playable(ctx, stream, token);
+            return new JsonObject().put("hlsId", stream.getString("id")).put("roomId", stream.getString("roomId"))
+                    .put("viewerId", viewerId).put("senderId", "viewer-" + viewerId).put("name", name).put("token", token)
+                    .put("expiresAt", Instant.now().plusSeconds(ttl).toString())
+                    .put("viewerTopics", stream.getJsonArray("viewerTopics"))
+                    .put("playbackHlsUrl", urls.getString("playbackHlsUrl")).put("livestreamUrl", urls.getString("livestreamUrl"));
+        });
     }
 
     private Future<JsonObject> start(RoutingContext ctx) {
@@ -53,7 +79,26 @@ final class HlsRoutes extends Routes {
         Object ll = hls == null ? null : hls.getValue("lowLatency");
         if (ll != null && !(ll instanceof Boolean)) throw ApiException.badRequest("config.hls.lowLatency must be true or false");
         boolean lowLatency = Boolean.TRUE.equals(ll);
-        return () -> Future.succeededFuture(backend.hls().start(r.roomId(), r.plan(), r.webhookUrl(), r.thumbnails(), lowLatency));
+        List<String> viewerTopics = topics(config, "viewerTopics");
+        List<String> timedMetadataTopics = topics(config, "timedMetadataTopics");
+        return () -> Future.succeededFuture(backend.hls().start(r.roomId(), r.plan(), r.webhookUrl(), r.thumbnails(), lowLatency,
+                viewerTopics, timedMetadataTopics));
+    }
+
+    /** config.{field}: message topics (strings), at most 20. */
+    private List<String> topics(JsonObject config, String field) {
+        Object v = config.getValue(field);
+        if (v == null) return List.of();
+        if (!(v instanceof JsonArray a) || a.size() > 20) throw ApiException.badRequest("config." + field + " must be an array of at most 20 topics");
+        List<String> out = new ArrayList<>();
+        int max = backend.messages().limits().maxTopicChars();
+        for (Object t : a) {
+            if (!(t instanceof String s) || s.isEmpty() || s.length() > max || !s.matches("[A-Za-z0-9_.:-]+")) {
+                throw ApiException.badRequest("config." + field + " must list topics of 1 to " + max + " letters, digits or _.:-");
+            }
+            out.add(s);
+        }
+        return out;
     }
 
     private Future<JsonObject> list(RoutingContext ctx) {
@@ -68,12 +113,15 @@ final class HlsRoutes extends Routes {
      * like a presigned URL.
      */
     private JsonObject playable(RoutingContext ctx, JsonObject stream) {
+        return playable(ctx, stream, TokenMinter.mintHlsViewer(config.str("auth.jwtSecret"), stream.getString("roomId"),
+                stream.getString("id"), config.lng("s3.presignSeconds")));
+    }
+
+    private JsonObject playable(RoutingContext ctx, JsonObject stream, String token) {
         String host = ctx.request().getHeader(ctx.request().getHeader(ClusterRouting.FORWARDED) != null
                 ? "X-Forwarded-Host" : HttpHeaders.HOST.toString());
         if (host == null) host = config.str("http.host") + ":" + port.getAsInt();
         String base = (ctx.request().isSSL() ? "https://" : "http://") + host;
-        String token = TokenMinter.mintHlsViewer(config.str("auth.jwtSecret"), stream.getString("roomId"), stream.getString("id"),
-                config.lng("s3.presignSeconds"));
         for (String field : HLS_URLS) {
             String path = stream.getString(field);
             if (path != null && path.startsWith("/")) stream.put(field, base + path + "?token=" + token);

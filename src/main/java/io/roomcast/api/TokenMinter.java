@@ -1,5 +1,6 @@
 package io.roomcast.api;
 
+import io.roomcast.room.Ids;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -30,10 +31,20 @@ public final class TokenMinter {
      * segments and nothing else, and expires; it is what makes the HLS URLs of the API playable as given.
      */
     public static String mintHlsViewer(String secret, String roomId, String hlsId, long ttlSeconds) {
+        return mintHlsViewer(secret, roomId, hlsId, ttlSeconds, Ids.hex24().substring(0, 12), null);
+    }
+
+    /**
+     * The same for one viewer: {@code viewer} is who publishes messages with it (the sender id is
+     * {@code viewer-<id>}) and {@code name} (may be null) the name shown beside them.
+     */
+    public static String mintHlsViewer(String secret, String roomId, String hlsId, long ttlSeconds, String viewerId, String name) {
         JsonObject claims = new JsonObject().put("apikey", "hls-viewer").put("roomId", roomId).put("hls", hlsId)
+                .put("viewer", viewerId)
                 .put("permissions", new JsonArray())
                 .put("iat", Instant.now().getEpochSecond())
                 .put("exp", Instant.now().getEpochSecond() + ttlSeconds);
+        if (name != null) claims.put("name", name);
         return sign(secret, claims);
     }
 

@@ -265,6 +265,12 @@ public final class Config {
         requireRange("transcription.maxQueuedFrames", 100, 10_000_000);
         requireRange("transcription.maxLagMs", 0, 3_600_000);
         requireRange("transcription.threads", 1, 64);
+        requireRange("messages.maxTopicChars", 1, 256);
+        requireRange("messages.maxMessageChars", 1, 1_000_000);
+        requireRange("messages.maxPayloadBytes", 0, 1_000_000);
+        requireRange("messages.perSenderPerSecond", 1, 10_000);
+        requireRange("messages.maxPersistedPerSession", 0, 10_000_000);
+        requireRange("messages.maxPollOptions", 2, 1000);
         requireRange("ingest.silenceSeconds", 1, 3600);
         requireRange("ingest.relatchAfterMs", 100, 60_000);
         requireRange("ingest.maxPacketsPerSecondPerTrack", 10, 100_000);

@@ -19,7 +19,8 @@ public final class EventTypes {
             "hls-starting", "hls-started", "hls-playable", "hls-stopping", "hls-stopped", "hls-failed",
             "transcription-started", "transcription-stopped",
             "post-transcription-completed", "post-transcription-failed",
-            "transcription-completed");
+            "transcription-completed",
+            "message-published");
 
     /** VideoSDK's name of an event Roomcast names otherwise, sent to webhooks whose events ask for it. */
     public static final Map<String, String> VIDEOSDK_ALIASES = Map.of("post-transcription-completed", "transcription-completed");

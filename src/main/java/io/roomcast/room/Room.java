@@ -55,7 +55,7 @@ public record Room(String roomId, String customRoomId, String createdAt, String 
     }
 
     /** Events sent to a webhook only when it names them: frequent, and of use to few (an SFU's keyframe hook). */
-    public static final Set<String> OPT_IN_EVENTS = Set.of("keyframe-needed");
+    public static final Set<String> OPT_IN_EVENTS = Set.of("keyframe-needed", "message-published");
 
     /** Whether the room's webhook wants events of this type; a pattern never takes in an opt-in event. */
     public boolean wants(String webhookType) {

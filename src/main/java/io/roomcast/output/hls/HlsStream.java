@@ -13,6 +13,7 @@ import io.roomcast.transcribe.Caption;
 import io.roomcast.transcribe.CaptionSource;
 import io.roomcast.transcribe.Transcript;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -75,6 +76,10 @@ final class HlsStream extends Output {
     private LowLatencyParts parts;
     final BlockingReload reload;
     private volatile JsonObject lowLatencyFigures;
+    /** Message topics the stream's viewers may publish to (config.viewerTopics of the start). */
+    private volatile List<String> viewerTopics = List.of();
+    /** Message topics shown in the stream (config.timedMetadataTopics), which its viewers also read. */
+    private volatile List<String> timedMetadataTopics = List.of();
 
     HlsStream(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
               Path dataDir, long sessionStartUnixMillis, Runnable onPlayable, String webhookUrl,
@@ -286,6 +291,11 @@ final class HlsStream extends Output {
         return HlsPlaylists.master(streams.hasVideo(), config.width(), config.height(), (config.videoKbps() + config.audioKbps()) * 1100L, variant);
     }
 
+    void topics(List<String> viewerTopics, List<String> timedMetadataTopics) {
+        this.viewerTopics = List.copyOf(viewerTopics);
+        this.timedMetadataTopics = List.copyOf(timedMetadataTopics);
+    }
+
     /** A part or the init segment of a low-latency stream, from memory; null when not there (or not low latency). */
     byte[] part(String name) {
         LowLatencyParts p = parts;
@@ -356,7 +366,9 @@ final class HlsStream extends Output {
 
     @Override
     public JsonObject toJson() {
-        JsonObject j = super.toJson().put("kind", "hls").put("keyBase", keyBase).put("segments", segmentCount).put("webhookUrl", webhookUrl);
+        JsonObject j = super.toJson().put("kind", "hls").put("keyBase", keyBase).put("segments", segmentCount).put("webhookUrl", webhookUrl)
+                .put("viewerTopics", new JsonArray(new ArrayList<>(viewerTopics)))
+                .put("timedMetadataTopics", new JsonArray(new ArrayList<>(timedMetadataTopics)));
         if (lowLatency()) {
             j.put("lowLatency", new JsonObject().put("partTargetSeconds", LowLatencyParts.PART_TARGET)
                     .put("ingestToPlayable", lowLatencyFigures));

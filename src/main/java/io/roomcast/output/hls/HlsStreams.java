@@ -16,6 +16,7 @@ import io.roomcast.transcribe.CaptionSource;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -60,7 +61,8 @@ public final class HlsStreams implements Output.Listener {
     }
 
     /** Starts HLS of the room with a plan from {@link Outputs#resolve}. */
-    public JsonObject start(String roomId, OutputConfig cfg, String webhookUrl, Thumbnails.Options thumbnails, boolean lowLatency) {
+    public JsonObject start(String roomId, OutputConfig cfg, String webhookUrl, Thumbnails.Options thumbnails, boolean lowLatency,
+                            List<String> viewerTopics, List<String> timedMetadataTopics) {
         Session s = outputs.admit(roomId, HlsStream.class, running ->
                 Refusal.conflict("already_streaming", "room " + roomId + " already has HLS running (" + running.id() + ")"));
         String id = Ids.hex24();
@@ -76,6 +78,7 @@ public final class HlsStreams implements Output.Listener {
             throw Refusal.internal("storage_error", "cannot prepare the local HLS folder");
         }
         holder[0] = h;
+        h.topics(viewerTopics, timedMetadataTopics);
         manifests.put(h.toJson());
         emit(h, "hls-starting");
         outputs.launch(h, s, true);
@@ -128,6 +131,8 @@ public final class HlsStreams implements Output.Listener {
                 .put("masterPlaylistUrl", base + "index.m3u8")
                 .put("segments", m.getInteger("segments", 0)).put("thumbnails", Thumbnails.api(m.getJsonArray("thumbnails"), store));
         if (m.containsKey("lowLatency")) api.put("lowLatency", m.getJsonObject("lowLatency"));
+        api.put("viewerTopics", m.getJsonArray("viewerTopics", new JsonArray()))
+                .put("timedMetadataTopics", m.getJsonArray("timedMetadataTopics", new JsonArray()));
         return api;
     }
 
