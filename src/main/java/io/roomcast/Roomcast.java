@@ -12,6 +12,7 @@ import io.roomcast.compose.Layouts;
 import io.roomcast.config.Config;
 import io.roomcast.encode.Presets;
 import io.roomcast.events.Events;
+import io.roomcast.events.RoomEventLog;
 import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.MediaSink;
 import io.roomcast.ingest.RtpIngest;
@@ -147,6 +148,8 @@ public final class Roomcast implements AutoCloseable {
         OutboundPolicy outbound = NodeSettings.outbound(config, names);
         webhooks = new Webhooks(vertx, NodeSettings.webhooks(config, outbound), registry);
         Events events = new Events(vertx, webhooks);
+        RoomEventLog roomEvents = new RoomEventLog(config.integer("events.resumeEventsPerRoom"), config.lng("events.resumeSeconds") * 1000);
+        roomEvents.listen(vertx);
         rooms = NodeSettings.rooms(vertx, config, store, events, registry);
         new AutoCloser(vertx, rooms).listen();
         ingest = new RtpIngest(vertx, rooms, events, NodeSettings.ingest(config), registry);
@@ -181,6 +184,7 @@ public final class Roomcast implements AutoCloseable {
         postCall = new PostCallService(rooms, events, store, transcription, recordings, NodeSettings.postCall(config), registry);
         messages = new MessageService(vertx, rooms, events, store, NodeSettings.messages(config));
         messages.start();
+        messages.onPublished(m -> hls.message(m.roomId(), m.id(), m.sessionMillis(), m.topic(), m.message(), m.payload()));
         recordings.onRecordingToTranscribe(rec -> postCall.create(rec.getString("id"), null, null, null, null));
 
         if (cluster != null) rooms.setNode(cluster.name());
@@ -192,7 +196,7 @@ public final class Roomcast implements AutoCloseable {
         ingest.listen().await(30, TimeUnit.SECONDS);
 
         api = new ApiServer(vertx, config, new Backend(rooms, ingest, transcription, layouts, recordings, livestreams, hls,
-                postCall, webhooks, store, outputs, messages), registry, cluster);
+                postCall, webhooks, store, outputs, messages, roomEvents), registry, cluster);
         api.listen().await(30, TimeUnit.SECONDS);
         if (cluster != null) joinCluster(layouts, livestreams);
         LOG.info(() -> "Roomcast API on http://" + config.str("http.host") + ":" + api.port()

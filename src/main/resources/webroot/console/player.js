@@ -7,7 +7,7 @@
   'use strict';
   const params = new URLSearchParams(location.search);
   const video = document.getElementById('video');
-  const player = window.roomcastPlayer = { errors: [], warnings: {}, captions: [], playing: false };
+  const player = window.roomcastPlayer = { errors: [], warnings: {}, captions: [], messages: {}, playing: false };
   const seen = new Set();
 
   function show(id, text) { document.getElementById(id).textContent = text; }
@@ -36,6 +36,11 @@
   // Every cue of every text track, once: hls.js adds the WebVTT segments' cues to the video's track.
   function collectCues() {
     for (const track of video.textTracks) {
+      if (track.kind === 'metadata') {
+        if (track.mode === 'disabled') track.mode = 'hidden';
+        collectMessages(track);
+        continue;
+      }
       if (track.mode === 'disabled') track.mode = 'showing';
       for (const cue of track.cues || []) {
         const key = cue.startTime.toFixed(3) + ' ' + cue.text;
@@ -50,6 +55,27 @@
         li.append(who, caption.text);
         document.getElementById('captions').append(li);
       }
+    }
+  }
+
+  // Messages the stream carries (EXT-X-DATERANGE of CLASS io.roomcast.message): hls.js gives each
+  // attribute as a metadata cue {key, data} at the range's start; the values are percent-encoded.
+  function collectMessages(track) {
+    for (const cue of track.cues || []) {
+      if (!cue.value || !cue.value.key || !cue.value.key.startsWith('X-')) continue;
+      let m = player.messages[cue.id];
+      if (!m) {
+        m = player.messages[cue.id] = { id: cue.id, start: cue.startTime };
+        const li = document.createElement('li');
+        li.id = 'message-' + cue.id;
+        document.getElementById('messages').append(li);
+      }
+      const field = { 'X-TOPIC': 'topic', 'X-MESSAGE': 'message', 'X-PAYLOAD': 'payload' }[cue.value.key];
+      if (!field || field in m) continue;
+      const text = decodeURIComponent(String(cue.value.data));
+      m[field] = field === 'payload' ? JSON.parse(text) : text;
+      const li = document.getElementById('message-' + cue.id);
+      li.textContent = (m.topic || '') + ' at ' + seconds(m.start) + ': ' + (m.message || '');
     }
   }
 

@@ -44,7 +44,8 @@ public final class ApiServer {
         AutoStart autoStart = new AutoStart(recordings, hls, livestreams, captions);
         autoStart.listen(vertx, backend.rooms());
         this.router = buildRouter(auth, List.of(new RoomRoutes(deps, autoStart), new ParticipantRoutes(deps), recordings,
-                livestreams, hls, captions, new TranscriptRoutes(deps), new MessageRoutes(deps)), new OpsRoutes(deps, registry));
+                livestreams, hls, captions, new TranscriptRoutes(deps), new MessageRoutes(deps),
+                new RoomEventRoutes(deps)), new OpsRoutes(deps, registry));
     }
 
     public Router router() {

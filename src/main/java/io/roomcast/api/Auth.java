@@ -31,7 +31,7 @@ final class Auth {
     static Viewer viewer(RoutingContext ctx) {
         return ctx.get(VIEWER);
     }
-    private static final String QUERY_TOKEN_PATHS = "/v2/rooms/[^/]+/(captions|messages)(/ws)?|/v2/hls/[^/]+/[^/]+";
+    private static final String QUERY_TOKEN_PATHS = "/v2/rooms/[^/]+/(captions|messages)(/ws)?|/v2/rooms/[^/]+/events|/v2/hls/[^/]+/[^/]+";
 
     private final JWTAuth jwt;
     /** While the JWT secret is rotated, tokens signed with the one before are still taken; null when none. */

@@ -5,6 +5,7 @@ import io.roomcast.events.Webhooks;
 import io.roomcast.ingest.RtpIngest;
 import io.roomcast.output.Outputs;
 import io.roomcast.output.hls.HlsStreams;
+import io.roomcast.events.RoomEventLog;
 import io.roomcast.messages.MessageService;
 import io.roomcast.output.livestream.Livestreams;
 import io.roomcast.output.recording.Recordings;
@@ -17,5 +18,5 @@ import io.roomcast.transcribe.TranscriptionService;
 public record Backend(RoomService rooms, RtpIngest ingest, TranscriptionService transcription, Layouts layouts,
                       Recordings recordings, Livestreams livestreams, HlsStreams hls, PostCallService postCall,
                       Webhooks webhooks, ObjectStore store, Outputs outputs,
-                      MessageService messages) {
+                      MessageService messages, RoomEventLog roomEvents) {
 }

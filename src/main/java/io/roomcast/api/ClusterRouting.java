@@ -130,7 +130,7 @@ final class ClusterRouting {
     private static boolean isStream(RoutingContext ctx) {
         String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
         String path = ctx.request().path();
-        return path.endsWith("/captions/ws") || path.endsWith("/messages/ws") || (accept != null && accept.contains("text/event-stream"));
+        return path.endsWith("/captions/ws") || path.endsWith("/messages/ws") || path.matches("/v2/rooms/[^/]+/events") || (accept != null && accept.contains("text/event-stream"));
     }
 
     private static String roomIdOf(RoutingContext ctx, String[] seg) {

@@ -265,6 +265,8 @@ public final class Config {
         requireRange("transcription.maxQueuedFrames", 100, 10_000_000);
         requireRange("transcription.maxLagMs", 0, 3_600_000);
         requireRange("transcription.threads", 1, 64);
+        requireRange("events.resumeEventsPerRoom", 0, 1_000_000);
+        requireRange("events.resumeSeconds", 1, 86_400);
         requireRange("messages.maxTopicChars", 1, 256);
         requireRange("messages.maxMessageChars", 1, 1_000_000);
         requireRange("messages.maxPayloadBytes", 0, 1_000_000);

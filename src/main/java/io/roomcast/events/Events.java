@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where everything that happens in a room is announced: on the event bus (address
@@ -22,6 +23,17 @@ public final class Events {
         this.webhooks = webhooks;
     }
 
+    private final AtomicLong lastId = new AtomicLong();
+
+    /**
+     * An event's id: microseconds since the epoch, made strictly increasing on this node, so a client
+     * that resumes a room's event stream on another node of a cluster gets what came after its last id.
+     */
+    private String nextId() {
+        long now = System.currentTimeMillis() * 1000;
+        return Long.toString(lastId.updateAndGet(last -> Math.max(last + 1, now)));
+    }
+
     public void emit(Room room, String webhookType, JsonObject data) {
         emit(room, webhookType, data, null);
     }
@@ -29,7 +41,7 @@ public final class Events {
     /** Announces an event; {@code requestUrl} is a per-request webhook (may be null). */
     public void emit(Room room, String webhookType, JsonObject roomcastData, String requestUrl) {
         JsonObject data = VideoSdkFields.added(roomcastData);
-        JsonObject event = new JsonObject().put("webhookType", webhookType).put("data", data)
+        JsonObject event = new JsonObject().put("id", nextId()).put("webhookType", webhookType).put("data", data)
                 .put("at", Instant.now().toString());
         vertx.eventBus().publish(ADDRESS, event);
         vertx.eventBus().publish(ADDRESS + "." + room.roomId(), event);

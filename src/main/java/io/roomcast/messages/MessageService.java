@@ -19,6 +19,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -78,6 +80,13 @@ public final class MessageService {
         this.limits = limits;
     }
 
+    private final List<Consumer<Message>> listeners = new CopyOnWriteArrayList<>();
+
+    /** Called on the event loop with every message published on this node (HLS shows timed ones). */
+    public void onPublished(Consumer<Message> listener) {
+        listeners.add(listener);
+    }
+
     public MessageLimits limits() {
         return limits;
     }
@@ -126,6 +135,7 @@ public final class MessageService {
                 }
             }
             vertx.eventBus().publish(ADDRESS + "." + roomId, m.toJson());
+            for (Consumer<Message> l : listeners) l.accept(m);
             events.emit(room, "message-published", m.toJson());
             return m;
         });

@@ -9,6 +9,7 @@ import io.roomcast.support.TestNode;
 import io.roomcast.support.Tokens;
 import io.roomcast.support.Wav;
 import io.roomcast.support.Wer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +52,8 @@ class HlsPlayerInterop {
                 v.startTestSignal(talk + 8);
                 a.startSamples(speech.samples, speech.sampleRate);
                 JsonObject h = api.post("/v2/hls/start", new JsonObject().put("roomId", room).put("preset", "grid-360p")
-                        .put("config", new JsonObject().put("hls", new JsonObject().put("lowLatency", true)))).json();
+                        .put("config", new JsonObject().put("hls", new JsonObject().put("lowLatency", true))
+                                .put("timedMetadataTopics", new JsonArray().add("POLL")))).json();
                 String id = h.getString("id");
                 String live = api.waitFor("/v2/hls/" + id, "status", "started", 15_000).getString("masterPlaylistUrl");
                 String page = "http://127.0.0.1:" + node.httpPort() + "/console/player.html?src=" + URLEncoder.encode(live, StandardCharsets.UTF_8);
@@ -66,9 +68,14 @@ class HlsPlayerInterop {
                 long t0 = System.nanoTime();
                 double elapsed = 0;
                 double playedFrom = -1;
+                JsonObject poll = null;
                 while ((elapsed = (System.nanoTime() - t0) / 1e9) < talk + 4) {
                     Thread.sleep(500);
                     s = state(browser);
+                    if (poll == null && firstPlaying >= 0 && elapsed > firstPlaying + 4) { // a poll, timed into the stream
+                        poll = api.post("/v2/rooms/" + room + "/messages", new JsonObject().put("topic", "POLL").put("senderId", "ann")
+                                .put("message", "Ready \"now\"?").put("payload", new JsonObject().put("options", new JsonArray().add("yes").add("no")))).json();
+                    }
                     assertTrue(((List<?>) s.get("errors")).isEmpty(), "no player errors: " + s);
                     if (Boolean.TRUE.equals(s.get("playing"))) {
                         if (firstPlaying < 0) {
@@ -91,6 +98,16 @@ class HlsPlayerInterop {
                 assertTrue(played > elapsed - firstPlaying - 3, "played on without stalls: " + played + " s in " + (elapsed - firstPlaying) + " s");
                 assertTrue(mostBehind <= 3.0, "kept at the live edge (PART-HOLD-BACK 1.5 s): at most " + mostBehind + " s behind");
                 assertTrue(num(s, "captureToScreen") <= 4.0, "capture to screen: " + s);
+
+                // hls.js gave the page the poll as metadata cues, at a moment of the stream it played.
+                Map<?, ?> shown = (Map<?, ?>) ((Map<?, ?>) s.get("messages")).get(poll.getString("id"));
+                System.out.println("hls.js metadata cues of the poll: " + shown);
+                assertTrue(shown != null, "the poll reached the page as metadata cues: " + s.get("messages"));
+                assertEquals("POLL", shown.get("topic"));
+                assertEquals("Ready \"now\"?", shown.get("message"));
+                assertEquals(List.of("yes", "no"), ((Map<?, ?>) shown.get("payload")).get("options"));
+                assertTrue(num(shown, "start") > playedFrom && num(shown, "start") < num(s, "currentTime"),
+                        "the poll's moment is in what was played: " + shown + " in " + playedFrom + ".." + num(s, "currentTime"));
 
                 String heard = String.join(" ", ((List<?>) s.get("captionTexts")).stream().map(Object::toString).toList());
                 String said = Wer.reference(CLIPS[0] + ".wav") + " " + Wer.reference(CLIPS[1] + ".wav");
@@ -116,7 +133,7 @@ class HlsPlayerInterop {
         return (Map<?, ?>) b.eval("const p = window.roomcastPlayer; return {errors: p.errors, warnings: p.warnings, playing: p.playing, latency: p.latency,"
                 + " targetLatency: p.targetLatency, lowLatency: p.lowLatency, canBlockReload: p.canBlockReload, live: p.live,"
                 + " currentTime: p.currentTime, captureToScreen: p.captureToScreen, bufferAhead: p.bufferAhead,"
-                + " captionTexts: p.captions.map(c => c.text)}");
+                + " captionTexts: p.captions.map(c => c.text), messages: p.messages}");
     }
 
     private static double num(Map<?, ?> s, String key) {

@@ -1,5 +1,8 @@
 package io.roomcast.output.hls;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +37,44 @@ public final class HlsPlaylists {
         public static String name(int seq, int index) {
             return String.format("seg-%05d.%d.m4s", seq, index);
         }
+    }
+
+    /**
+     * A message shown at a moment of the stream ({@code EXT-X-DATERANGE}, CLASS {@value #MESSAGE_CLASS}):
+     * its id, the instant on the stream's clock (the clock of EXT-X-PROGRAM-DATE-TIME), and its topic,
+     * text and payload (JSON, may be null), percent-encoded as UTF-8 in the attributes (a quoted string
+     * may not hold quotes or line breaks; {@code decodeURIComponent} reads them back).
+     */
+    public record DateRange(String id, Instant start, String topic, String message, String payloadJson) {
+        String tag() {
+            StringBuilder sb = new StringBuilder("#EXT-X-DATERANGE:ID=\"").append(id).append("\",CLASS=\"").append(MESSAGE_CLASS)
+                    .append("\",START-DATE=\"").append(Instant.ofEpochMilli(start.toEpochMilli())).append('"')
+                    .append(",X-TOPIC=\"").append(encode(topic)).append('"')
+                    .append(",X-MESSAGE=\"").append(encode(message)).append('"');
+            if (payloadJson != null) sb.append(",X-PAYLOAD=\"").append(encode(payloadJson)).append('"');
+            return sb.append('\n').toString();
+        }
+
+        private static String encode(String s) {
+            return URLEncoder.encode(s == null ? "" : s, StandardCharsets.UTF_8).replace("+", "%20");
+        }
+    }
+
+    public static final String MESSAGE_CLASS = "io.roomcast.message";
+
+    /**
+     * The playlist with the date ranges that start within it (at or after its first
+     * EXT-X-PROGRAM-DATE-TIME), before its first segment; unchanged without a program date.
+     */
+    public static String withDateRanges(String playlist, List<DateRange> ranges) {
+        if (ranges.isEmpty()) return playlist;
+        int at = playlist.indexOf("#EXT-X-PROGRAM-DATE-TIME:");
+        if (at < 0) return playlist;
+        int eol = playlist.indexOf('\n', at);
+        Instant windowStart = Instant.parse(playlist.substring(at + 25, eol < 0 ? playlist.length() : eol).trim());
+        StringBuilder tags = new StringBuilder();
+        for (DateRange r : ranges) if (!r.start().isBefore(windowStart.minusMillis(1))) tags.append(r.tag());
+        return playlist.substring(0, at) + tags + playlist.substring(at);
     }
 
     /** The init segment (ftyp + moov) of an fMP4 stream. */
@@ -154,10 +195,14 @@ public final class HlsPlaylists {
         return new Media(segments, target, ended);
     }
 
-    /** A stored event playlist closed as the VOD (unchanged when it already ended). */
+    /** A stored event playlist closed as the VOD (unchanged when it already ended), its date ranges kept. */
     public static String closed(String eventPlaylist) {
         Media m = parse(eventPlaylist);
         if (m.ended()) return eventPlaylist;
-        return media(m.segments(), 0, m.targetDuration(), true, true);
+        String vod = media(m.segments(), 0, m.targetDuration(), true, true);
+        StringBuilder ranges = new StringBuilder();
+        for (String line : eventPlaylist.split("\n")) if (line.startsWith("#EXT-X-DATERANGE:")) ranges.append(line).append('\n');
+        int at = vod.indexOf("#EXT-X-PROGRAM-DATE-TIME:");
+        return ranges.isEmpty() || at < 0 ? vod : vod.substring(0, at) + ranges + vod.substring(at);
     }
 }

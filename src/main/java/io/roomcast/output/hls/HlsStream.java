@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,9 @@ final class HlsStream extends Output {
     private volatile List<String> viewerTopics = List.of();
     /** Message topics shown in the stream (config.timedMetadataTopics), which its viewers also read. */
     private volatile List<String> timedMetadataTopics = List.of();
+    static final int MAX_DATE_RANGES = 1000;
+    /** Messages on timedMetadataTopics, shown in the playlists as EXT-X-DATERANGE (added on the event loop). */
+    private final List<HlsPlaylists.DateRange> dateRanges = new CopyOnWriteArrayList<>();
 
     HlsStream(String id, String roomId, String sessionId, OutputConfig config, Listener listener, ObjectStore store,
               Path dataDir, long sessionStartUnixMillis, Runnable onPlayable, String webhookUrl,
@@ -228,15 +232,15 @@ final class HlsStream extends Output {
     }
 
     private void publish(boolean ended) {
-        eventPlaylist = HlsPlaylists.media(segments, 0, targetDuration, ended, true);
+        eventPlaylist = HlsPlaylists.withDateRanges(HlsPlaylists.media(segments, 0, targetDuration, ended, true), dateRanges);
         int from = Math.max(0, segments.size() - LIVE_WINDOW);
         if (parts != null && !ended) {
             // The segment in progress is the one after the last closed (seq moves on when it opens).
             boolean inProgress = segments.isEmpty() || segments.get(segments.size() - 1).seq() != seq;
-            livePlaylist = parts.livePlaylist(segments, from, targetDuration,
-                    inProgress ? Instant.ofEpochMilli(unixMillis(segmentStartMicros)).toString() : null);
+            livePlaylist = HlsPlaylists.withDateRanges(parts.livePlaylist(segments, from, targetDuration,
+                    inProgress ? Instant.ofEpochMilli(unixMillis(segmentStartMicros)).toString() : null), dateRanges);
         } else {
-            livePlaylist = HlsPlaylists.media(segments, from, targetDuration, ended, false);
+            livePlaylist = HlsPlaylists.withDateRanges(HlsPlaylists.media(segments, from, targetDuration, ended, false), dateRanges);
         }
     }
 
@@ -289,6 +293,17 @@ final class HlsStream extends Output {
 
     private String master(String variant) {
         return HlsPlaylists.master(streams.hasVideo(), config.width(), config.height(), (config.videoKbps() + config.audioKbps()) * 1100L, variant);
+    }
+
+    /**
+     * A message published to the room: on one of config.timedMetadataTopics it is listed in the
+     * playlists from their next publish, at {@code sessionMillis} on the session clock (the clock of
+     * the segments' program dates), so it shows at the moment of the stream it was sent in.
+     */
+    void message(String messageId, long sessionMillis, String topic, String message, String payloadJson) {
+        if (finished() || !timedMetadataTopics.contains(topic) || dateRanges.size() >= MAX_DATE_RANGES) return;
+        dateRanges.add(new HlsPlaylists.DateRange(messageId, Instant.ofEpochMilli(sessionStartUnixMillis + sessionMillis),
+                topic, message, payloadJson));
     }
 
     void topics(List<String> viewerTopics, List<String> timedMetadataTopics) {

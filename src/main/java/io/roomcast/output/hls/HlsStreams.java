@@ -55,6 +55,12 @@ public final class HlsStreams implements Output.Listener {
         this.manifests = manifests;
     }
 
+    /** A message published to a room: the room's running streams show it if it is on their timedMetadataTopics. */
+    public void message(String roomId, String messageId, long sessionMillis, String topic, String message, JsonObject payload) {
+        HlsStream h = outputs.find(HlsStream.class, roomId, o -> !o.ending());
+        if (h != null) h.message(messageId, sessionMillis, topic, message, payload == null ? null : payload.encode());
+    }
+
     /** Where HLS finds the room's live captions for its WebVTT rendition. */
     public void captionsFrom(CaptionSource source) {
         captions = source;

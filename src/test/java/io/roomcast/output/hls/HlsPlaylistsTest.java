@@ -2,6 +2,9 @@ package io.roomcast.output.hls;
 
 import org.junit.jupiter.api.Test;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -72,5 +75,29 @@ class HlsPlaylistsTest {
         String subs = HlsPlaylists.subtitles(SEGS, 2, 3, true);
         assertTrue(subs.contains("sub-00001.vtt") && subs.contains("sub-00002.vtt") && !subs.contains("sub-00003.vtt"), subs);
         assertTrue(subs.endsWith("#EXT-X-ENDLIST\n"), subs);
+    }
+
+    @Test
+    void messagesAreDateRangesWithinTheWindowAndSurviveClosing() {
+        HlsPlaylists.DateRange early = new HlsPlaylists.DateRange("a1", Instant.parse("2026-01-01T00:00:01.250Z"), "POLL",
+                "Ship \"now\"?\nyes", "{\"options\":[\"yes\",\"no\"]}");
+        HlsPlaylists.DateRange late = new HlsPlaylists.DateRange("b2", Instant.parse("2026-01-01T00:00:05Z"), "POLL", "100% sure?", null);
+        String vod = HlsPlaylists.withDateRanges(HlsPlaylists.media(SEGS, 0, 3, false, true), List.of(early, late));
+        Matcher m = Pattern.compile("#EXT-X-DATERANGE:ID=\"a1\",CLASS=\"io.roomcast.message\",START-DATE=\"([^\"]+)\","
+                + "X-TOPIC=\"POLL\",X-MESSAGE=\"([^\"]*)\",X-PAYLOAD=\"([^\"]*)\"\n").matcher(vod);
+        assertTrue(m.find(), vod);
+        assertEquals(Instant.parse("2026-01-01T00:00:01.250Z"), Instant.parse(m.group(1)));
+        assertEquals("Ship \"now\"?\nyes", URLDecoder.decode(m.group(2), StandardCharsets.UTF_8), "quotes and line breaks survive");
+        assertEquals("{\"options\":[\"yes\",\"no\"]}", URLDecoder.decode(m.group(3), StandardCharsets.UTF_8));
+        assertTrue(vod.contains("ID=\"b2\"") && vod.contains("X-MESSAGE=\"100%25%20sure%3F\"") && !vod.contains("ID=\"b2\",X-PAYLOAD"), vod);
+        assertTrue(vod.indexOf("#EXT-X-DATERANGE") < vod.indexOf("#EXT-X-PROGRAM-DATE-TIME"), "before the first segment");
+        // A live window that starts after a message leaves it out.
+        String live = HlsPlaylists.withDateRanges(HlsPlaylists.media(SEGS, 1, 3, false, false), List.of(early, late));
+        assertTrue(!live.contains("ID=\"a1\"") && live.contains("ID=\"b2\""), live);
+        // Without a program date there is no clock to place them on.
+        assertEquals("#EXTM3U\n", HlsPlaylists.withDateRanges("#EXTM3U\n", List.of(early)));
+        // Crash recovery closes a stored event playlist as the VOD and keeps them.
+        String closed = HlsPlaylists.closed(vod);
+        assertTrue(closed.contains("ID=\"a1\"") && closed.contains("ID=\"b2\"") && closed.contains("#EXT-X-ENDLIST"), closed);
     }
 }
