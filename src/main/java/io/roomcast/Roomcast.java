@@ -21,6 +21,7 @@ import io.roomcast.outbound.OutboundPolicy;
 import io.roomcast.output.ManifestStore;
 import io.roomcast.output.Outputs;
 import io.roomcast.output.hls.HlsStreams;
+import io.roomcast.messages.Message;
 import io.roomcast.messages.MessageService;
 import io.roomcast.output.livestream.Livestreams;
 import io.roomcast.output.recording.Recordings;
@@ -184,6 +185,9 @@ public final class Roomcast implements AutoCloseable {
         postCall = new PostCallService(rooms, events, store, transcription, recordings, NodeSettings.postCall(config), registry);
         messages = new MessageService(vertx, rooms, events, store, NodeSettings.messages(config));
         messages.start();
+        MessageService messageLog = messages;
+        postCall.messagesFrom((roomId, sessionId) -> messageLog.list(roomId, sessionId, null, -1).await(30, TimeUnit.SECONDS)
+                .stream().map(Message::toJson).toList());
         messages.onPublished(m -> hls.message(m.roomId(), m.id(), m.sessionMillis(), m.topic(), m.message(), m.payload()));
         recordings.onRecordingToTranscribe(rec -> postCall.create(rec.getString("id"), null, null, null, null));
 

@@ -157,6 +157,28 @@ public final class PostCallService {
         return v;
     }
 
+    private volatile SessionMessages messages = (room, session) -> List.of();
+
+    /** Where transcripts find the messages of a recording's session, to carry them beside the speech. */
+    public void messagesFrom(SessionMessages source) {
+        messages = source;
+    }
+
+    /** The messages sent while the recording ran, on its timeline; none when they cannot be read (said in the log). */
+    private List<Transcript.Note> notes(JsonObject job, JsonObject rec) {
+        try {
+            String start = rec.getString("start");
+            if (start == null) return List.of();
+            String end = rec.getString("end");
+            String asked = rec.getString("createdAt");
+            return TranscriptNotes.of(messages.messages(job.getString("roomId"), job.getString("sessionId")), Instant.parse(start),
+                    asked == null ? null : Instant.parse(asked), end == null ? null : Instant.parse(end), rec.getJsonArray("pauses"));
+        } catch (Exception e) {
+            LOG.warning("transcript " + job.getString("id") + ": the session's messages could not be read, left out: " + e.getMessage());
+            return List.of();
+        }
+    }
+
     private void run(JsonObject job) {
         String id = job.getString("id");
         long t0 = System.nanoTime();
@@ -218,6 +240,7 @@ public final class PostCallService {
                 fed = r.fedSeconds();
             }
             segments.sort(Comparator.comparingDouble(Transcript.Segment::start));
+            List<Transcript.Note> notes = notes(job, rec);
             JsonObject header = new JsonObject().put("id", id).put("roomId", job.getString("roomId"))
                     .put("sessionId", job.getString("sessionId")).put("recordingId", job.getString("recordingId"))
                     .put("language", job.getString("language")).put("source", source);
@@ -225,7 +248,7 @@ public final class PostCallService {
             String base = "transcripts/" + job.getString("roomId") + "/" + job.getString("sessionId") + "/" + id;
             for (String format : Transcript.FORMATS) {
                 String key = base + "." + format;
-                store.put(key, Buffer.buffer(Transcript.render(format, header, segments)), Transcript.contentType(format))
+                store.put(key, Buffer.buffer(Transcript.render(format, header, segments, notes)), Transcript.contentType(format))
                         .await(60, TimeUnit.SECONDS);
                 paths.put(format, key);
             }

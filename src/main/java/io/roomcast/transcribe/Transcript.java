@@ -14,6 +14,10 @@ public final class Transcript {
     public record Segment(String participantId, String speaker, double start, double end, String text, JsonArray words) {
     }
 
+    /** A message sent during the recording (chat, a question, a poll); {@code at} in seconds from the recording's start. */
+    public record Note(String id, String topic, String senderId, String sender, double at, String text) {
+    }
+
     private Transcript() {
     }
 
@@ -27,28 +31,50 @@ public final class Transcript {
     }
 
     public static String render(String format, JsonObject header, List<Segment> segments) {
+        return render(format, header, segments, List.of());
+    }
+
+    /** The same with the messages sent meanwhile: in the JSON beside the speech, and in the TXT between its lines. */
+    public static String render(String format, JsonObject header, List<Segment> segments, List<Note> notes) {
         return switch (format) {
-            case "json" -> json(header, segments).encodePrettily();
-            case "txt" -> txt(segments);
+            case "json" -> json(header, segments, notes).encodePrettily();
+            case "txt" -> txt(segments, notes);
             case "srt" -> srt(segments);
             case "vtt" -> vtt(segments);
             default -> throw new IllegalArgumentException(format);
         };
     }
 
-    static JsonObject json(JsonObject header, List<Segment> segments) {
+    static JsonObject json(JsonObject header, List<Segment> segments, List<Note> notes) {
         JsonArray out = new JsonArray();
         for (Segment s : segments) {
             out.add(new JsonObject().put("speaker", s.speaker()).put("participantId", s.participantId())
                     .put("start", round(s.start())).put("end", round(s.end())).put("text", s.text()).put("words", s.words()));
         }
-        return header.copy().put("segments", out);
+        JsonObject json = header.copy().put("segments", out);
+        if (notes.isEmpty()) return json;
+        JsonArray messages = new JsonArray();
+        for (Note n : notes) {
+            messages.add(new JsonObject().put("id", n.id()).put("topic", n.topic()).put("senderId", n.senderId())
+                    .put("sender", n.sender()).put("at", round(n.at())).put("text", n.text()));
+        }
+        return json.put("messages", messages);
     }
 
-    static String txt(List<Segment> segments) {
+    /** {@code Speaker: text} per utterance; a message between the lines of its moment, as {@code [TOPIC] Sender: text}. */
+    static String txt(List<Segment> segments, List<Note> notes) {
         StringBuilder sb = new StringBuilder();
-        for (Segment s : segments) sb.append(s.speaker()).append(": ").append(s.text()).append('\n');
+        int n = 0;
+        for (Segment s : segments) {
+            for (; n < notes.size() && notes.get(n).at() < s.start(); n++) note(sb, notes.get(n));
+            sb.append(s.speaker()).append(": ").append(s.text()).append('\n');
+        }
+        for (; n < notes.size(); n++) note(sb, notes.get(n));
         return sb.toString();
+    }
+
+    private static void note(StringBuilder sb, Note n) {
+        sb.append('[').append(n.topic()).append("] ").append(n.sender()).append(": ").append(n.text().replace('\n', ' ')).append('\n');
     }
 
     static String srt(List<Segment> segments) {

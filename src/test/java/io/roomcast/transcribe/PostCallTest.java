@@ -73,6 +73,58 @@ class PostCallTest {
     }
 
     @Test
+    void theTranscriptCarriesTheChatBesideTheSpeech() throws Exception {
+        try (Roomcast node = TestNode.start(data)) {
+            Api api = new Api(node.httpPort(), Tokens.admin());
+            String room = api.createRoom();
+            join(api, room, "ann", "Ann Lee", 301);
+            join(api, room, "ben", "Ben", 302);
+            String path = "/v2/rooms/" + room + "/messages";
+            api.post(path, chat("ben", "before the recording"));
+            JsonObject rec = api.post("/v2/recordings/start", new JsonObject().put("roomId", room)
+                    .put("config", new JsonObject().put("mode", "audio")).put("transcription", new JsonObject().put("enabled", true))).json();
+            Wav a = Wav.program(0.5, 3.0, "s22.wav", "s23.wav"); // Ann speaks 0.5-5.5 s and 8.5-13.5 s
+            try (RtpSender sa = RtpSender.opus(node.rtpPort(), 301, 111)) {
+                sa.startSamples(Arrays.copyOf(a.samples, a.samples.length + a.sampleRate), a.sampleRate);
+                Thread.sleep(7000); // in the pause between the two
+                api.post(path, chat("ben", "which slide is this?"));
+                api.post(path, new JsonObject().put("topic", "REACTION").put("message", "clap").put("senderId", "ben").put("persist", true));
+                sa.join();
+            }
+            double chatAt = 7.0;
+            api.post(path, chat("ben", "thanks, \"Ann\""));
+            assertEquals(200, api.post("/v2/recordings/end", new JsonObject().put("roomId", room)).status());
+            JsonObject job = waitForJob(api, "/v2/transcriptions?roomId=" + room, 120_000);
+            assertEquals("completed", job.getString("status"), job.encode());
+            String base = "/v2/transcriptions/" + job.getString("id") + "/download?format=";
+            JsonObject json = api.get(base + "json").json();
+            JsonArray messages = json.getJsonArray("messages");
+            assertEquals(2, messages.size(), "the chat sent while recording, not before, no reactions: " + messages);
+            JsonObject slide = messages.getJsonObject(0);
+            assertEquals("which slide is this?", slide.getString("text"));
+            assertEquals("Ben", slide.getString("sender"));
+            assertEquals("CHAT", slide.getString("topic"));
+            // The recording starts a little before the speech is sent: the chat is 7 s in or a little more, on its timeline.
+            assertTrue(slide.getDouble("at") >= chatAt - 0.1 && slide.getDouble("at") < chatAt + 1.5, slide.encode());
+            double lastSpeech = json.getJsonArray("segments").getJsonObject(json.getJsonArray("segments").size() - 1).getDouble("start");
+            assertTrue(messages.getJsonObject(1).getDouble("at") > lastSpeech, "thanks came after the speech: " + json.encode());
+
+            String txt = api.get(base + "txt").body();
+            System.out.println("TRANSCRIPT WITH CHAT\n" + txt);
+            List<String> lines = txt.strip().lines().toList();
+            int at = lines.indexOf("[CHAT] Ben: which slide is this?");
+            assertTrue(at > 0 && at < lines.size() - 2, "the chat line sits between speech lines: " + lines);
+            assertTrue(lines.get(at - 1).startsWith("Ann Lee: ") && lines.get(at + 1).startsWith("Ann Lee: "), lines.toString());
+            assertEquals("[CHAT] Ben: thanks, \"Ann\"", lines.get(lines.size() - 1));
+            assertTrue(api.get(base + "srt").body().lines().noneMatch(l -> l.contains("which slide")), "captions formats stay speech only");
+        }
+    }
+
+    private static JsonObject chat(String sender, String text) {
+        return new JsonObject().put("topic", "CHAT").put("message", text).put("senderId", sender).put("senderName", "Ben").put("persist", true);
+    }
+
+    @Test
     void transcriptOfARecordingNamesEachSpeakerInAllFourFormats() throws Exception {
         try (Roomcast node = TestNode.start(data); WebhookReceiver hooks = new WebhookReceiver()) {
             Api api = new Api(node.httpPort(), Tokens.admin());
