@@ -44,7 +44,7 @@ public final class ApiServer {
         AutoStart autoStart = new AutoStart(recordings, hls, livestreams, captions);
         autoStart.listen(vertx, backend.rooms());
         this.router = buildRouter(auth, List.of(new RoomRoutes(deps, autoStart), new ParticipantRoutes(deps), recordings,
-                livestreams, hls, captions, new TranscriptRoutes(deps), new MessageRoutes(deps),
+                livestreams, hls, captions, new TranscriptRoutes(deps), new MessageRoutes(deps, this::port),
                 new RoomEventRoutes(deps)), new OpsRoutes(deps, registry));
     }
 

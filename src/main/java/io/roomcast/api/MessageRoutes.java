@@ -5,7 +5,10 @@ import io.roomcast.messages.Message;
 import io.roomcast.messages.MessageService;
 import io.roomcast.messages.MessageService.Publish;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -17,6 +20,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntSupplier;
 
 import static io.roomcast.api.Replies.api;
 
@@ -27,9 +31,12 @@ import static io.roomcast.api.Replies.api;
  */
 final class MessageRoutes extends Routes {
     private final RateLimiter perSender;
+    private final IntSupplier port;
+    private HttpClient self;
 
-    MessageRoutes(Deps d) {
+    MessageRoutes(Deps d, IntSupplier port) {
         super(d);
+        this.port = port;
         this.perSender = new RateLimiter(d.backend().messages().limits().perSenderPerSecond());
         vertx.setPeriodic(30_000, t -> perSender.sweep(System.nanoTime()));
     }
@@ -177,15 +184,49 @@ final class MessageRoutes extends Routes {
         });
     }
 
+    /** The caller's token as it came (header or ?token=), to publish with it on the room's node. */
+    private static String token(RoutingContext ctx) {
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        return header != null ? header : "Bearer " + ctx.request().getParam("token");
+    }
+
+    /**
+     * Another node runs the room: the frame is published through this node's own API, which forwards
+     * it to that node like any call about the room (same token, same checks and limits).
+     */
+    private void viaRoomNode(ServerWebSocket ws, String roomId, JsonObject body, String token) {
+        if (self == null) {
+            boolean tls = !config.str("http.keyStore").isBlank();
+            String host = config.str("http.host");
+            self = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host)
+                    .setDefaultPort(port.getAsInt()).setSsl(tls).setTrustAll(tls).setVerifyHost(false));
+        }
+        self.request(HttpMethod.POST, "/v2/rooms/" + roomId + "/messages")
+                .compose(req -> req.putHeader(HttpHeaders.AUTHORIZATION, token).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        .send(body.toBuffer()))
+                .compose(resp -> resp.body().map(b -> new JsonObject(b)))
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        ws.writeTextMessage(new JsonObject().put("error", new JsonObject().put("code", "node_unreachable")
+                                .put("message", "the room's node did not take the message: " + ar.cause().getMessage())).encode());
+                    } else if (ar.result().containsKey("error")) {
+                        ws.writeTextMessage(ar.result().encode());
+                    } else {
+                        ws.writeTextMessage(new JsonObject().put("published", ar.result()).encode());
+                    }
+                });
+    }
+
     private void received(RoutingContext ctx, ServerWebSocket ws, String roomId, String text) {
         Future<Message> published;
         try {
             if (text.length() > config.integer("http.maxBodyBytes")) throw ApiException.badRequest("the frame is larger than http.maxBodyBytes");
+            JsonObject body = new JsonObject(text);
             if (cluster != null && !rooms.isLocal(roomId)) {
-                throw Refusal.unavailable("not_the_room_node", "this node does not run room " + roomId
-                        + ": publish with POST /v2/rooms/" + roomId + "/messages (any node forwards it)");
+                viaRoomNode(ws, roomId, body, token(ctx));
+                return;
             }
-            published = publish(ctx, roomId, new JsonObject(text), false);
+            published = publish(ctx, roomId, body, false);
         } catch (DecodeException e) {
             published = Future.failedFuture(ApiException.badRequest("a frame must be a JSON object"));
         } catch (RuntimeException e) {

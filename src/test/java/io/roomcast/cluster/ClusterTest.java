@@ -18,10 +18,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -228,5 +234,55 @@ class ClusterTest {
             Thread.sleep(200);
         }
         throw new AssertionError(path + " never became " + status + ": " + last);
+    }
+
+    /** Chat reaches SSE and WebSocket clients on both nodes, published through either node, by POST or by WebSocket. */
+    @Test
+    void messagesReachEveryClientOnBothNodes() throws Exception {
+        int pa = JarProcess.freePort();
+        int pb = JarProcess.freePort();
+        String members = "127.0.0.1:" + pa + ",127.0.0.1:" + pb;
+        try (EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", JarProcess.freePort(), "roomcast-dev", "roomcast-dev-secret-key", "roomcast");
+             Roomcast nodeA = TestNode.start(clustered(a, s3.endpoint().toString(), pa, members));
+             Roomcast nodeB = TestNode.start(clustered(b, s3.endpoint().toString(), pb, members))) {
+            Api viaA = new Api(nodeA.httpPort(), Tokens.admin());
+            String room = viaA.createRoom();
+            viaA.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "ann").put("name", "Ann")
+                    .put("tracks", new JsonArray().add(new JsonObject().put("kind", "audio").put("codec", "opus").put("ssrc", 91).put("payloadType", 111))));
+            Roomcast owner = nodeA.rooms().isLocal(room) ? nodeA : nodeB;
+            Roomcast other = owner == nodeA ? nodeB : nodeA;
+            String path = "/v2/rooms/" + room + "/messages";
+            String token = Tokens.forRoom(room);
+            List<List<JsonObject>> clients = new ArrayList<>();
+            List<WebSocket> sockets = new ArrayList<>();
+            for (Roomcast n : List.of(owner, other)) {
+                clients.add(Sse.open(n.httpPort(), path + "?token=" + token));
+                List<JsonObject> frames = new CopyOnWriteArrayList<>();
+                clients.add(frames);
+                sockets.add(HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + n.httpPort() + path
+                        + "/ws?token=" + token), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket w, CharSequence text, boolean last) {
+                        JsonObject j = new JsonObject(text.toString());
+                        frames.add(j.containsKey("message") ? j.getJsonObject("message") : j);
+                        w.request(1);
+                        return null;
+                    }
+                }).join());
+            }
+            Api viaOther = new Api(other.httpPort(), Tokens.admin());
+            assertEquals(200, viaOther.post(path, new JsonObject().put("topic", "CHAT").put("message", "by POST on the other node")
+                    .put("senderId", "ann").put("persist", true)).status());
+            sockets.get(1).sendText(new JsonObject().put("topic", "CHAT").put("message", "by WebSocket on the other node")
+                    .put("senderId", "ben").put("persist", true).encode(), true).join();
+            for (List<JsonObject> c : clients) {
+                for (int i = 0; i < 100 && c.stream().filter(j -> "CHAT".equals(j.getString("topic"))).count() < 2; i++) Thread.sleep(50);
+                assertEquals(List.of("by POST on the other node", "by WebSocket on the other node"), c.stream()
+                        .filter(j -> "CHAT".equals(j.getString("topic"))).map(j -> j.getString("message")).toList(), c.toString());
+            }
+            JsonArray listed = viaOther.get(path).json().getJsonArray("data");
+            assertEquals(2, listed.size(), "the owner keeps both, listed through the other node: " + listed);
+            for (WebSocket w : sockets) w.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+        }
     }
 }
