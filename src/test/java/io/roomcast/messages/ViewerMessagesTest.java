@@ -5,6 +5,7 @@ import io.roomcast.support.Api;
 import io.roomcast.support.NodeExtension;
 import io.roomcast.support.Sse;
 import io.roomcast.support.Tracks;
+import io.roomcast.support.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -85,5 +86,26 @@ class ViewerMessagesTest {
         assertTrue(veraSees.stream().anyMatch(j -> "me too".equals(j.getString("message"))), veraSees.toString());
         assertTrue(veraSees.stream().anyMatch(j -> "Tabs or spaces?".equals(j.getString("message"))), veraSees.toString());
         assertTrue(veraSees.stream().noneMatch(j -> "CHAT".equals(j.getString("topic"))), "the viewer's stream leaves out the chat: " + veraSees);
+    }
+
+    /** message-published is opt-in: a room whose webhook names it gets every message; one that takes "all events" does not. */
+    @Test
+    void messagesGoToWebhooksThatAskForThem() throws Exception {
+        try (WebhookReceiver asked = new WebhookReceiver(); WebhookReceiver all = new WebhookReceiver()) {
+            String room = api.createRoom(new JsonObject().put("webhook", new JsonObject().put("url", asked.url())
+                    .put("events", new JsonArray().add("message-published"))));
+            String other = api.createRoom(new JsonObject().put("webhook", new JsonObject().put("url", all.url())));
+            for (String r : List.of(room, other)) {
+                api.post("/v2/rooms/" + r + "/participants", Tracks.join("ann", "Ann", Tracks.opus(r.equals(room) ? 95 : 96)));
+                api.post("/v2/rooms/" + r + "/messages", new JsonObject().put("topic", "QNA").put("message", "any questions?").put("senderId", "ann"));
+            }
+            JsonObject data = asked.await("message-published", 1, 10_000).get(0).json().getJsonObject("data");
+            assertEquals("any questions?", data.getString("message"));
+            assertEquals("QNA", data.getString("topic"));
+            assertEquals(room, data.getString("roomId"));
+            all.await("participant-joined", 1, 10_000);
+            Thread.sleep(500);
+            assertTrue(all.deliveries().stream().noneMatch(d -> d.type().equals("message-published")), "opt-in: " + all.deliveries());
+        }
     }
 }
