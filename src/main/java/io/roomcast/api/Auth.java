@@ -97,8 +97,11 @@ final class Auth {
             Object hls = user.principal().getValue("hls");
             if (hls != null) {
                 boolean plays = ctx.request().method() == HttpMethod.GET && ctx.request().path().startsWith("/v2/hls/" + hls + "/");
-                boolean messages = roomId != null && ctx.request().path().matches("/v2/rooms/[^/]+/messages(/ws)?")
-                        && (ctx.request().method() == HttpMethod.GET || ctx.request().method() == HttpMethod.POST);
+                String path = ctx.request().path();
+                HttpMethod method = ctx.request().method();
+                boolean messages = roomId != null && (path.matches("/v2/rooms/[^/]+/messages(/ws)?")
+                        && (method == HttpMethod.GET || method == HttpMethod.POST)
+                        || path.matches("/v2/rooms/[^/]+/polls/[^/]+") && method == HttpMethod.GET);
                 if (!plays && !messages) {
                     ctx.fail(new ApiException(403, "forbidden", "this token only plays HLS stream " + hls + " and takes part in its room's messages"));
                     return;

@@ -21,11 +21,17 @@ final class Polls {
     private record Poll(String id, String question, List<String> options, Map<String, String> answers) {
     }
 
+    /** Bounds on a session's polls and on all their answers together. */
+    static final int MAX_POLLS = 1000;
+    static final int MAX_ANSWERS = 100_000;
+
     private final Map<String, Poll> polls = new LinkedHashMap<>();
+    private int answers;
 
     /** Checks a message of a poll topic before it is accepted (400 naming the field). */
     void check(String topic, JsonObject payload, int maxOptions) {
         if (topic.equals(POLL)) {
+            if (polls.size() >= MAX_POLLS) throw Refusal.limit("too_many_polls", "the session already has " + MAX_POLLS + " polls");
             List<String> options = options(payload, maxOptions);
             if (options.size() < 2) throw Refusal.invalid("payload.options must list at least two answers (strings)");
         } else if (topic.equals(POLL_RESPONSE)) {
@@ -33,6 +39,7 @@ final class Polls {
             if (pollId == null) throw Refusal.invalid("payload.pollId must name the POLL message answered");
             Poll p = polls.get(pollId);
             if (p == null) throw Refusal.notFound("poll", pollId);
+            if (answers >= MAX_ANSWERS) throw Refusal.limit("too_many_answers", "the session's polls already hold " + MAX_ANSWERS + " answers");
             Object option = payload.getValue("option");
             if (!(option instanceof String o) || !p.options().contains(o)) {
                 throw Refusal.invalid("payload.option must be one of the poll's options " + p.options());
@@ -46,7 +53,7 @@ final class Polls {
             polls.put(m.id(), new Poll(m.id(), m.message(), options(m.payload(), Integer.MAX_VALUE), new LinkedHashMap<>()));
         } else if (m.topic().equals(POLL_RESPONSE)) {
             Poll p = polls.get(m.payload().getString("pollId"));
-            if (p != null) p.answers().put(m.senderId(), m.payload().getString("option"));
+            if (p != null && p.answers().put(m.senderId(), m.payload().getString("option")) == null) answers++;
         }
     }
 
@@ -82,6 +89,7 @@ final class Polls {
             List<String> options = new ArrayList<>();
             p.getJsonArray("options", new JsonArray()).forEach(o -> options.add(String.valueOf(o)));
             polls.put(id, new Poll(id, p.getString("question"), options, answers));
+            this.answers += answers.size();
         }
     }
 

@@ -61,6 +61,7 @@ class ViewerMessagesTest {
         assertEquals(200, asUrl.post(path, new JsonObject().put("topic", "POLL_RESPONSE").put("message", "tabs")
                 .put("payload", new JsonObject().put("pollId", pollId).put("option", "tabs"))).status());
         assertEquals(2, api.get("/v2/rooms/" + room + "/polls/" + pollId).json().getInteger("total"));
+        assertEquals(2, asVera.get("/v2/rooms/" + room + "/polls/" + pollId).json().getInteger("total"), "viewers see the tally");
 
         // Nothing else: other topics, other rooms, other calls.
         Api.Response chat = asVera.post(path, new JsonObject().put("topic", "CHAT").put("message", "hi"));
