@@ -60,7 +60,7 @@ final class RoomRoutes extends Routes {
                 if (!(ev instanceof JsonArray arr)) throw ApiException.badRequest("webhook.events must be an array");
                 events = new ArrayList<>();
                 for (Object o : arr) {
-                    if (!(o instanceof String s) || EventTypes.ALL.stream().noneMatch(t -> Room.matches(s, t))) {
+                    if (!(o instanceof String s) || !Room.isMessageTopicEntry(s) && EventTypes.ALL.stream().noneMatch(t -> Room.matches(s, t))) {
                         throw ApiException.badRequest("webhook.events has an unknown event type or a pattern that matches none: " + o);
                     }
                     events.add(s);

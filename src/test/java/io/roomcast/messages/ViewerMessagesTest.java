@@ -89,21 +89,28 @@ class ViewerMessagesTest {
         assertTrue(veraSees.stream().noneMatch(j -> "CHAT".equals(j.getString("topic"))), "the viewer's stream leaves out the chat: " + veraSees);
     }
 
-    /** message-published is opt-in: a room whose webhook names it gets every message; one that takes "all events" does not. */
+    /**
+     * message-published is opt-in: a room whose webhook names {@code message-published:QNA} gets the
+     * questions and nothing else; one that takes "all events" gets none.
+     */
     @Test
     void messagesGoToWebhooksThatAskForThem() throws Exception {
         try (WebhookReceiver asked = new WebhookReceiver(); WebhookReceiver all = new WebhookReceiver()) {
             String room = api.createRoom(new JsonObject().put("webhook", new JsonObject().put("url", asked.url())
-                    .put("events", new JsonArray().add("message-published"))));
+                    .put("events", new JsonArray().add("message-published:QNA"))));
             String other = api.createRoom(new JsonObject().put("webhook", new JsonObject().put("url", all.url())));
             for (String r : List.of(room, other)) {
                 api.post("/v2/rooms/" + r + "/participants", Tracks.join("ann", "Ann", Tracks.opus(r.equals(room) ? 95 : 96)));
+                api.post("/v2/rooms/" + r + "/messages", new JsonObject().put("topic", "CHAT").put("message", "not a question").put("senderId", "ann"));
                 api.post("/v2/rooms/" + r + "/messages", new JsonObject().put("topic", "QNA").put("message", "any questions?").put("senderId", "ann"));
             }
             JsonObject data = asked.await("message-published", 1, 10_000).get(0).json().getJsonObject("data");
             assertEquals("any questions?", data.getString("message"));
             assertEquals("QNA", data.getString("topic"));
             assertEquals(room, data.getString("roomId"));
+            assertTrue(asked.deliveries().stream().filter(d -> d.type().equals("message-published")).count() == 1, "only QNA: " + asked.deliveries());
+            assertEquals(400, api.post("/v2/rooms", new JsonObject().put("webhook", new JsonObject().put("url", asked.url())
+                    .put("events", new JsonArray().add("message-published:bad topic")))).status());
             all.await("participant-joined", 1, 10_000);
             Thread.sleep(500);
             assertTrue(all.deliveries().stream().noneMatch(d -> d.type().equals("message-published")), "opt-in: " + all.deliveries());
