@@ -61,20 +61,10 @@ final class CaptionRoutes extends Routes {
         return () -> backend.transcription().start(roomId, language, url).map(TranscriptionService.Live::toJson);
     }
 
-    private static long sinceParam(RoutingContext ctx) {
-        String since = ctx.request().getParam("since");
-        if (since == null || since.isEmpty()) return -1;
-        try {
-            return Long.parseLong(since);
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("since must be milliseconds on the session clock (a whole number)");
-        }
-    }
-
     /** JSON list of final captions, or Server-Sent Events of every caption with Accept: text/event-stream. */
     private void captions(RoutingContext ctx) {
         String roomId = auth.pathRoomId(ctx);
-        long since = sinceParam(ctx);
+        long since = Requests.sinceMillis(ctx);
         String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
         boolean stream = accept != null && accept.contains("text/event-stream");
         if (cluster != null && !rooms.isLocal(roomId) && stream) {
@@ -99,19 +89,12 @@ final class CaptionRoutes extends Routes {
 
     /** Server-Sent Events: the backlog, then every caption published for the room on the event bus. */
     private void captionStream(RoutingContext ctx, String roomId, List<Caption> backlog) {
-        var response = ctx.response().setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("X-Accel-Buffering", "no");
-        response.write(": captions of room " + roomId + "\n\n");
+        var response = EventStreams.open(ctx, "captions of room " + roomId);
         for (Caption c : backlog) {
             response.write("event: caption\nid: " + c.seq() + "\ndata: " + c.toJson().encode() + "\n\n");
         }
-        var consumer = vertx.eventBus().<JsonObject>consumer(TranscriptionService.ADDRESS + "." + roomId, msg ->
-                response.write("event: caption\nid: " + msg.body().getLong("seq") + "\ndata: " + msg.body().encode() + "\n\n"));
-        long keepAlive = vertx.setPeriodic(15_000, t -> response.write(": keep-alive\n\n"));
-        response.closeHandler(v -> {
-            consumer.unregister();
-            vertx.cancelTimer(keepAlive);
-        });
+        EventStreams.follow(vertx, response, TranscriptionService.ADDRESS + "." + roomId, caption ->
+                response.write("event: caption\nid: " + caption.getLong("seq") + "\ndata: " + caption.encode() + "\n\n"));
     }
 
     private void webSocket(RoutingContext ctx) {

@@ -98,7 +98,7 @@ final class MessageRoutes extends Routes {
         if (readable != null && topic != null && !readable.contains(topic)) {
             throw new ApiException(403, "forbidden", "this viewer token reads only " + readable);
         }
-        long since = since(ctx.request().getParam("since"));
+        long since = Requests.sinceMillis(ctx);
         String sessionId = ctx.request().getParam("sessionId");
         if (sessionId != null) Requests.checkId("sessionId", sessionId);
         String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
@@ -121,16 +121,6 @@ final class MessageRoutes extends Routes {
         });
     }
 
-    /** {@code since}: milliseconds on the session clock (a whole number), as for captions. */
-    private static long since(String since) {
-        if (since == null || since.isEmpty()) return -1;
-        try {
-            return Long.parseLong(since);
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("since must be milliseconds on the session clock (a whole number)");
-        }
-    }
-
     /** The topics an HLS viewer reads (its viewer and timed-metadata topics), or null for an API token (all). */
     private Set<String> readable(RoutingContext ctx) {
         Auth.Viewer viewer = Auth.viewer(ctx);
@@ -144,18 +134,11 @@ final class MessageRoutes extends Routes {
     }
 
     private void stream(RoutingContext ctx, String roomId, String topic, Set<String> readable, List<Message> backlog) {
-        HttpServerResponse response = ctx.response().setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("X-Accel-Buffering", "no");
-        response.write(": messages of room " + roomId + "\n\n");
+        HttpServerResponse response = EventStreams.open(ctx, "messages of room " + roomId);
         for (Message m : backlog) if (readable == null || readable.contains(m.topic())) response.write(event(m.toJson()));
-        var consumer = vertx.eventBus().<JsonObject>consumer(MessageService.ADDRESS + "." + roomId, msg -> {
-            String t = msg.body().getString("topic");
-            if ((topic == null || topic.equals(t)) && (readable == null || readable.contains(t))) response.write(event(msg.body()));
-        });
-        long keepAlive = vertx.setPeriodic(15_000, t -> response.write(": keep-alive\n\n"));
-        response.closeHandler(v -> {
-            consumer.unregister();
-            vertx.cancelTimer(keepAlive);
+        EventStreams.follow(vertx, response, MessageService.ADDRESS + "." + roomId, m -> {
+            String t = m.getString("topic");
+            if ((topic == null || topic.equals(t)) && (readable == null || readable.contains(t))) response.write(event(m));
         });
     }
 
@@ -207,8 +190,8 @@ final class MessageRoutes extends Routes {
                 .compose(resp -> resp.body().map(b -> new JsonObject(b)))
                 .onComplete(ar -> {
                     if (ar.failed()) {
-                        ws.writeTextMessage(new JsonObject().put("error", new JsonObject().put("code", "node_unreachable")
-                                .put("message", "the room's node did not take the message: " + ar.cause().getMessage())).encode());
+                        ws.writeTextMessage(ApiException.body("node_unreachable", "the room's node did not take the message: "
+                                + ar.cause().getMessage()).encode());
                     } else if (ar.result().containsKey("error")) {
                         ws.writeTextMessage(ar.result().encode());
                     } else {
@@ -238,7 +221,7 @@ final class MessageRoutes extends Routes {
             } else {
                 Throwable e = ar.cause();
                 String code = e instanceof ApiException a ? a.code() : e instanceof Refusal r ? r.code() : "internal_error";
-                ws.writeTextMessage(new JsonObject().put("error", new JsonObject().put("code", code).put("message", e.getMessage())).encode());
+                ws.writeTextMessage(ApiException.body(code, e.getMessage()).encode());
             }
         });
     }

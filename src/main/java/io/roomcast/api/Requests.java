@@ -61,6 +61,17 @@ final class Requests {
         return s;
     }
 
+    /** {@code ?since=}: milliseconds on the session clock (a whole number), -1 when absent. */
+    static long sinceMillis(RoutingContext ctx) {
+        String since = ctx.request().getParam("since");
+        if (since == null || since.isEmpty()) return -1;
+        try {
+            return Long.parseLong(since);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("since must be milliseconds on the session clock (a whole number)");
+        }
+    }
+
     static String checkId(String field, String value) {
         if (!Ids.isSafe(value)) {
             throw ApiException.badRequest(field + " must be 1-64 letters, digits, '_' or '-' (not starting with '_' or '-')");

@@ -2,7 +2,6 @@ package io.roomcast.api;
 
 import io.roomcast.events.Events;
 import io.roomcast.events.RoomEventLog;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -29,20 +28,13 @@ final class RoomEventRoutes extends Routes {
         String lastId = ctx.request().getHeader("Last-Event-ID");
         if (lastId == null) lastId = ctx.request().getParam("lastEventId");
         RoomEventLog.Resume resume = backend.roomEvents().after(roomId, lastId);
-        HttpServerResponse response = ctx.response().setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").putHeader("X-Accel-Buffering", "no");
-        response.write(": events of room " + roomId + "\n\n");
+        HttpServerResponse response = EventStreams.open(ctx, "events of room " + roomId);
         if (resume.gap()) {
             response.write("event: gap\ndata: " + new JsonObject().put("message", "events after " + lastId
                     + " are no longer all kept (events.resumeEventsPerRoom, events.resumeSeconds): what is kept follows").encode() + "\n\n");
         }
         for (JsonObject e : resume.events()) response.write(sse(e));
-        var consumer = vertx.eventBus().<JsonObject>consumer(Events.ADDRESS + "." + roomId, msg -> response.write(sse(msg.body())));
-        long keepAlive = vertx.setPeriodic(15_000, t -> response.write(": keep-alive\n\n"));
-        response.closeHandler(v -> {
-            consumer.unregister();
-            vertx.cancelTimer(keepAlive);
-        });
+        EventStreams.follow(vertx, response, Events.ADDRESS + "." + roomId, e -> response.write(sse(e)));
     }
 
     private static String sse(JsonObject event) {
