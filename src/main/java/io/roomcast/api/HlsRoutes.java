@@ -1,6 +1,7 @@
 package io.roomcast.api;
 
 import io.roomcast.errors.Refusal;
+import io.roomcast.messages.Message;
 import io.roomcast.room.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -93,7 +94,7 @@ final class HlsRoutes extends Routes {
         List<String> out = new ArrayList<>();
         int max = backend.messages().limits().maxTopicChars();
         for (Object t : a) {
-            if (!(t instanceof String s) || s.isEmpty() || s.length() > max || !s.matches("[A-Za-z0-9_.:-]+")) {
+            if (!(t instanceof String s) || !Message.isTopic(s, max)) {
                 throw ApiException.badRequest("config." + field + " must list topics of 1 to " + max + " letters, digits or _.:-");
             }
             out.add(s);

@@ -2,6 +2,7 @@ package io.roomcast.api;
 
 import io.roomcast.encode.OutputConfig;
 import io.roomcast.events.EventTypes;
+import io.roomcast.messages.Message;
 import io.roomcast.room.AutoClose;
 import io.roomcast.room.Room;
 import io.roomcast.room.Session;
@@ -60,7 +61,7 @@ final class RoomRoutes extends Routes {
                 if (!(ev instanceof JsonArray arr)) throw ApiException.badRequest("webhook.events must be an array");
                 events = new ArrayList<>();
                 for (Object o : arr) {
-                    if (!(o instanceof String s) || !Room.isMessageTopicEntry(s) && EventTypes.ALL.stream().noneMatch(t -> Room.matches(s, t))) {
+                    if (!(o instanceof String s) || !isMessageTopicEntry(s) && EventTypes.ALL.stream().noneMatch(t -> Room.matches(s, t))) {
                         throw ApiException.badRequest("webhook.events has an unknown event type or a pattern that matches none: " + o);
                     }
                     events.add(s);
@@ -171,5 +172,11 @@ final class RoomRoutes extends Routes {
             ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "image/jpeg").putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                     .end(Buffer.buffer(ar.result()));
         });
+    }
+
+    /** A webhook.events entry {@code message-published:TOPIC}: the messages of one topic. */
+    private boolean isMessageTopicEntry(String entry) {
+        String prefix = Room.MESSAGE_PUBLISHED + ":";
+        return entry.startsWith(prefix) && Message.isTopic(entry.substring(prefix.length()), backend.messages().limits().maxTopicChars());
     }
 }

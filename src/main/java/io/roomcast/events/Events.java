@@ -45,8 +45,7 @@ public final class Events {
                 .put("at", Instant.now().toString());
         vertx.eventBus().publish(ADDRESS, event);
         vertx.eventBus().publish(ADDRESS + "." + room.roomId(), event);
-        boolean wanted = webhookType.equals(Room.MESSAGE_PUBLISHED) ? room.wantsMessage(data.getString("topic")) : room.wants(webhookType);
-        if (wanted) webhooks.send(room.webhookUrl(), webhookType, data);
+        if (room.wants(webhookType, data)) webhooks.send(room.webhookUrl(), webhookType, data);
         String alias = EventTypes.VIDEOSDK_ALIASES.get(webhookType);
         if (alias != null && room.webhookEvents() != null && room.wants(alias)) webhooks.send(room.webhookUrl(), alias, data);
         if (requestUrl != null && !requestUrl.equals(room.webhookUrl())) webhooks.send(requestUrl, webhookType, data);

@@ -3,6 +3,7 @@ package io.roomcast.messages;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.regex.Pattern;
 
 /**
  * One published message, in VideoSDK's PubSub shape {@code {id, topic, message, payload, senderId,
@@ -11,6 +12,13 @@ import java.time.Instant;
  */
 public record Message(String id, String roomId, String sessionId, String topic, String message, JsonObject payload,
                       String senderId, String senderName, Instant timestamp, long sessionMillis, boolean persist) {
+
+    private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_.:-]+");
+
+    /** A topic name: 1 to {@code maxChars} letters, digits or _.:- (CHAT, POLL, QNA, ...). */
+    public static boolean isTopic(String topic, int maxChars) {
+        return topic != null && !topic.isEmpty() && topic.length() <= maxChars && TOPIC.matcher(topic).matches();
+    }
 
     public JsonObject toJson() {
         return new JsonObject().put("id", id).put("topic", topic).put("message", message).put("payload", payload)

@@ -66,21 +66,21 @@ public record Room(String roomId, String customRoomId, String createdAt, String 
         return webhookEvents.stream().anyMatch(p -> matches(p, webhookType));
     }
 
+    /** Whether the room's webhook wants this event: by its type, and for a message also by its topic. */
+    public boolean wants(String webhookType, JsonObject data) {
+        return webhookType.equals(MESSAGE_PUBLISHED) ? wantsMessage(data.getString("topic")) : wants(webhookType);
+    }
+
     /**
      * Whether the room's webhook wants a message on {@code topic}: it names {@code message-published}
      * (every topic) or {@code message-published:TOPIC}.
      */
-    public boolean wantsMessage(String topic) {
+    private boolean wantsMessage(String topic) {
         if (webhookUrl == null || webhookEvents == null) return false;
         return webhookEvents.contains(MESSAGE_PUBLISHED) || webhookEvents.contains(MESSAGE_PUBLISHED + ":" + topic);
     }
 
     public static final String MESSAGE_PUBLISHED = "message-published";
-
-    /** Whether a webhook.events entry names a message topic ({@code message-published:TOPIC}). */
-    public static boolean isMessageTopicEntry(String entry) {
-        return entry.matches(MESSAGE_PUBLISHED + ":[A-Za-z0-9_.:-]{1,64}");
-    }
 
     /** {@code "*"} matches every type, {@code "recording-*"} every type that starts with {@code recording-}. */
     public static boolean matches(String pattern, String webhookType) {
