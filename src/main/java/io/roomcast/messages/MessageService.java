@@ -15,14 +15,12 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 
 /**
  * Publishes messages to a room's ongoing session and keeps the session's persisted ones and its polls.
@@ -34,7 +32,6 @@ import java.util.regex.Pattern;
 public final class MessageService {
     private static final Logger LOG = Logger.getLogger(MessageService.class.getName());
     public static final String ADDRESS = "roomcast.messages";
-    private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_.:-]+");
 
     /** What a caller publishes; {@code senderId} is already the caller's identity where the token carries one. */
     public record Publish(String topic, String message, JsonObject payload, String senderId, String senderName, boolean persist) {
@@ -55,6 +52,16 @@ public final class MessageService {
             this.roomId = roomId;
             this.sessionId = sessionId;
             this.startMillis = startMillis;
+        }
+
+        /** A log as stored ({@code stored} null: none yet). */
+        static SessionLog from(Session s, JsonObject stored) {
+            SessionLog log = new SessionLog(s.roomId(), s.sessionId(), Instant.parse(s.start()).toEpochMilli());
+            if (stored != null) {
+                stored.getJsonArray("messages", new JsonArray()).forEach(o -> log.persisted.add(Message.fromJson((JsonObject) o)));
+                log.polls.load(stored.getJsonObject("polls"));
+            }
+            return log;
         }
 
         JsonObject toJson() {
@@ -142,7 +149,7 @@ public final class MessageService {
     }
 
     private void check(Publish p) {
-        if (p.topic() == null || p.topic().isEmpty() || p.topic().length() > limits.maxTopicChars() || !TOPIC.matcher(p.topic()).matches()) {
+        if (!Message.isTopic(p.topic(), limits.maxTopicChars())) {
             throw Refusal.invalid("topic must be 1 to " + limits.maxTopicChars() + " letters, digits or _.:- (e.g. CHAT, POLL, QNA)");
         }
         if (p.message() == null) throw Refusal.invalid("message is required (a string)");
@@ -160,46 +167,46 @@ public final class MessageService {
      */
     public Future<List<Message>> list(String roomId, String sessionId, String topic, long sinceMillis) {
         rooms.room(roomId);
-        Session s = sessionId != null ? rooms.session(sessionId) : rooms.activeSession(roomId);
-        if (s == null && sessionId == null) {
-            s = rooms.sessions(roomId).stream().max(Comparator.comparing(Session::start)).orElse(null);
-        }
+        Session s = sessionId != null ? rooms.session(sessionId) : ongoingOrLatest(roomId);
         if (s == null || !s.roomId().equals(roomId)) {
             if (sessionId != null) throw Refusal.notFound("session", sessionId);
             return Future.succeededFuture(List.of());
         }
-        Future<SessionLog> live = logs.get(s.sessionId());
-        Future<List<Message>> all = live != null ? live.map(log -> {
+        return read(s).map(log -> {
             synchronized (log) {
-                return List.copyOf(log.persisted);
+                return log.persisted.stream().filter(m -> topic == null || m.topic().equals(topic))
+                        .filter(m -> m.sessionMillis() > sinceMillis).toList();
             }
-        }) : stored(roomId, s.sessionId()).map(j -> j == null ? List.<Message>of()
-                : j.getJsonArray("messages", new JsonArray()).stream().map(o -> Message.fromJson((JsonObject) o)).toList());
-        return all.map(list -> list.stream().filter(m -> topic == null || m.topic().equals(topic))
-                .filter(m -> m.sessionMillis() > sinceMillis).toList());
+        });
     }
 
     /** The live tally of a poll of the room's ongoing (or latest) session; 404 when there is no such poll. */
     public Future<JsonObject> poll(String roomId, String pollId) {
         rooms.room(roomId);
-        Session s = rooms.activeSession(roomId);
-        if (s == null) s = rooms.sessions(roomId).stream().max(Comparator.comparing(Session::start)).orElse(null);
+        Session s = ongoingOrLatest(roomId);
         if (s == null) throw Refusal.notFound("poll", pollId);
-        Session session = s;
-        Future<SessionLog> live = logs.get(s.sessionId());
-        Future<JsonObject> tally = live != null ? live.map(log -> {
+        return read(s).map(log -> {
+            JsonObject t;
             synchronized (log) {
-                return log.polls.tally(pollId);
+                t = log.polls.tally(pollId);
             }
-        }) : stored(roomId, s.sessionId()).map(j -> {
-            Polls polls = new Polls();
-            if (j != null) polls.load(j.getJsonObject("polls"));
-            return polls.tally(pollId);
-        });
-        return tally.map(t -> {
             if (t == null) throw Refusal.notFound("poll", pollId);
-            return t.put("roomId", roomId).put("sessionId", session.sessionId());
+            return t.put("roomId", roomId).put("sessionId", s.sessionId());
         });
+    }
+
+    private Session ongoingOrLatest(String roomId) {
+        Session s = rooms.activeSession(roomId);
+        if (s != null) return s;
+        List<Session> all = rooms.sessions(roomId); // oldest first
+        return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /** The session's log: this node's live one, or (an ended session, another node's) read from the store. */
+    private Future<SessionLog> read(Session s) {
+        Future<SessionLog> live = logs.get(s.sessionId());
+        if (live != null) return live;
+        return stored(s.roomId(), s.sessionId()).map(j -> SessionLog.from(s, j));
     }
 
     private Future<JsonObject> stored(String roomId, String sessionId) {
@@ -207,18 +214,8 @@ public final class MessageService {
     }
 
     private Future<SessionLog> log(Session s) {
-        return logs.computeIfAbsent(s.sessionId(), id -> {
-            long start = Instant.parse(s.start()).toEpochMilli();
-            // After a restart the session may already have messages in the store: read them back first.
-            return stored(s.roomId(), id).map(j -> {
-                SessionLog log = new SessionLog(s.roomId(), id, start);
-                if (j != null) {
-                    j.getJsonArray("messages", new JsonArray()).forEach(o -> log.persisted.add(Message.fromJson((JsonObject) o)));
-                    log.polls.load(j.getJsonObject("polls"));
-                }
-                return log;
-            });
-        });
+        // After a restart the session may already have messages in the store: read them back first.
+        return logs.computeIfAbsent(s.sessionId(), id -> stored(s.roomId(), id).map(j -> SessionLog.from(s, j)));
     }
 
     private void flushAll() {
