@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -64,6 +65,37 @@ class ClusterTest {
         cfg.put("cluster.members", members);
         ClusterKeys.put(cfg, ClusterKeys.SECRET, clusterKeys);
         return cfg;
+    }
+
+    /** Two clustered nodes on loopback sharing one S3 server; closed nodes first, then the store. */
+    record Pair(EmbeddedS3 s3, Roomcast nodeA, Roomcast nodeB) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            try (EmbeddedS3 store = s3; Roomcast first = nodeA; Roomcast second = nodeB) {
+                // closed in reverse order: nodeB, nodeA, the store
+            }
+        }
+    }
+
+    /** Starts a {@link Pair}; {@code tweak} changes both nodes' config first. */
+    Pair startPair(Consumer<Map<String, Object>> tweak) throws Exception {
+        int pa = JarProcess.freePort();
+        int pb = JarProcess.freePort();
+        String members = "127.0.0.1:" + pa + ",127.0.0.1:" + pb;
+        EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", JarProcess.freePort(), "roomcast-dev", "roomcast-dev-secret-key", "roomcast");
+        Roomcast nodeA = null;
+        try {
+            Map<String, Object> ca = clustered(a, s3.endpoint().toString(), pa, members);
+            Map<String, Object> cb = clustered(b, s3.endpoint().toString(), pb, members);
+            tweak.accept(ca);
+            tweak.accept(cb);
+            nodeA = TestNode.start(ca);
+            return new Pair(s3, nodeA, TestNode.start(cb));
+        } catch (Exception | Error e) {
+            try (EmbeddedS3 store = s3; Roomcast first = nodeA) {
+                throw e;
+            }
+        }
     }
 
     /**
@@ -112,12 +144,9 @@ class ClusterTest {
 
     @Test
     void aRoomIsDrivenEntirelyThroughTheNodeThatDoesNotRunIt() throws Exception {
-        int pa = JarProcess.freePort();
-        int pb = JarProcess.freePort();
-        String members = "127.0.0.1:" + pa + ",127.0.0.1:" + pb;
-        try (EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", JarProcess.freePort(), "roomcast-dev", "roomcast-dev-secret-key", "roomcast");
-             Roomcast nodeA = TestNode.start(clustered(a, s3.endpoint().toString(), pa, members));
-             Roomcast nodeB = TestNode.start(clustered(b, s3.endpoint().toString(), pb, members))) {
+        try (Pair pair = startPair(c -> { })) {
+            Roomcast nodeA = pair.nodeA();
+            Roomcast nodeB = pair.nodeB();
             Api viaA = new Api(nodeA.httpPort(), Tokens.admin());
             Api viaB = new Api(nodeB.httpPort(), Tokens.admin());
             String metrics = viaB.as(null).get("/metrics").body();
@@ -192,28 +221,21 @@ class ClusterTest {
      */
     @Test
     void aNewSessionGoesToTheLessLoadedNode() throws Exception {
-        int pa = JarProcess.freePort();
-        int pb = JarProcess.freePort();
-        String members = "127.0.0.1:" + pa + ",127.0.0.1:" + pb;
-        try (EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", JarProcess.freePort(), "roomcast-dev", "roomcast-dev-secret-key", "roomcast")) {
-            Map<String, Object> ca = clustered(a, s3.endpoint().toString(), pa, members);
-            Map<String, Object> cb = clustered(b, s3.endpoint().toString(), pb, members);
-            ca.put("cluster.placementCostCores", 1.0);
-            cb.put("cluster.placementCostCores", 1.0);
-            try (Roomcast nodeA = TestNode.start(ca); Roomcast nodeB = TestNode.start(cb)) {
-                Api viaA = new Api(nodeA.httpPort(), Tokens.admin());
-                String first = viaA.post("/v2/rooms", new JsonObject()).json().getString("roomId");
-                String second = viaA.post("/v2/rooms", new JsonObject()).json().getString("roomId");
-                Thread.sleep(2500); // both nodes have published a load
-                int p1 = joinPort(viaA, first, 91);
-                int p2 = joinPort(viaA, second, 92);
-                assertNotEquals(p1, p2, "the second session runs on the other, less loaded node");
-                Roomcast holder = p2 == nodeA.rtpPort() ? nodeA : nodeB;
-                assertTrue(holder.rooms().isLocal(second), "the room moved with its session");
-                assertEquals(second, new Api(nodeB.httpPort(), Tokens.admin()).get("/v2/rooms/" + second).json().getString("roomId"));
-                String metrics = viaA.as(null).get("/metrics").body();
-                assertTrue(metrics.contains("roomcast_cluster_node_load{node="), "per-node load in /metrics");
-            }
+        try (Pair pair = startPair(c -> c.put("cluster.placementCostCores", 1.0))) {
+            Roomcast nodeA = pair.nodeA();
+            Roomcast nodeB = pair.nodeB();
+            Api viaA = new Api(nodeA.httpPort(), Tokens.admin());
+            String first = viaA.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            String second = viaA.post("/v2/rooms", new JsonObject()).json().getString("roomId");
+            Thread.sleep(2500); // both nodes have published a load
+            int p1 = joinPort(viaA, first, 91);
+            int p2 = joinPort(viaA, second, 92);
+            assertNotEquals(p1, p2, "the second session runs on the other, less loaded node");
+            Roomcast holder = p2 == nodeA.rtpPort() ? nodeA : nodeB;
+            assertTrue(holder.rooms().isLocal(second), "the room moved with its session");
+            assertEquals(second, new Api(nodeB.httpPort(), Tokens.admin()).get("/v2/rooms/" + second).json().getString("roomId"));
+            String metrics = viaA.as(null).get("/metrics").body();
+            assertTrue(metrics.contains("roomcast_cluster_node_load{node="), "per-node load in /metrics");
         }
     }
 
@@ -239,12 +261,9 @@ class ClusterTest {
     /** Chat reaches SSE and WebSocket clients on both nodes, published through either node, by POST or by WebSocket. */
     @Test
     void messagesReachEveryClientOnBothNodes() throws Exception {
-        int pa = JarProcess.freePort();
-        int pb = JarProcess.freePort();
-        String members = "127.0.0.1:" + pa + ",127.0.0.1:" + pb;
-        try (EmbeddedS3 s3 = EmbeddedS3.start(s3dir, "127.0.0.1", JarProcess.freePort(), "roomcast-dev", "roomcast-dev-secret-key", "roomcast");
-             Roomcast nodeA = TestNode.start(clustered(a, s3.endpoint().toString(), pa, members));
-             Roomcast nodeB = TestNode.start(clustered(b, s3.endpoint().toString(), pb, members))) {
+        try (Pair pair = startPair(c -> { })) {
+            Roomcast nodeA = pair.nodeA();
+            Roomcast nodeB = pair.nodeB();
             Api viaA = new Api(nodeA.httpPort(), Tokens.admin());
             String room = viaA.createRoom();
             viaA.post("/v2/rooms/" + room + "/participants", new JsonObject().put("participantId", "ann").put("name", "Ann")
