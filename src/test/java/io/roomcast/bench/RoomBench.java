@@ -39,11 +39,15 @@ class RoomBench {
     static final int PARTICIPANTS = Integer.getInteger("bench.participants", 3);
     static final int SECONDS = IngestBench.SECONDS; // bench.seconds, default 30
     static final String PRESET = System.getProperty("bench.preset", "grid-720p");
+    /** The warm-up figure: the node's CPU over the call's first this-many seconds, against the measured window's. */
+    static final int FIRST_MINUTE_SECONDS = 60;
     /** CPU is measured from this many seconds after the start (JIT warm-up and start-up left out). */
     static final int WARMUP = Integer.getInteger("bench.warmupSeconds", 10);
     /** outputs.videoEncoder of the node; empty: its default (auto). */
     static final String VIDEO_ENCODER = System.getProperty("bench.videoEncoder", "");
     static final boolean CAPTIONS = Boolean.parseBoolean(System.getProperty("bench.captions", "true"));
+    /** After the call: a post-call transcript of the first room's recording, timed. */
+    static final boolean POST_CALL = Boolean.parseBoolean(System.getProperty("bench.postCall", "true"));
     /** HLS as low-latency (config.hls.lowLatency): ingest-to-playable is then measured per part, by blocking reload. */
     static final boolean LOW_LATENCY = Boolean.parseBoolean(System.getProperty("bench.lowLatencyHls", "false"));
     private static final Pattern HINT = Pattern.compile("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"seg-(\\d{5})\\.(\\d+)\\.m4s\"");
@@ -151,11 +155,20 @@ class RoomBench {
             long[] harness = new long[2]; // this JVM (sender, RTMP receivers, playlist polling) over the same window
             long[] peakRss = new long[1];
             List<Map<String, Long>> threads = new ArrayList<>(List.of(Map.of(), Map.of()));
+            // The first minute of the call on this fresh node, for its cost against the steady window.
+            long[] firstMinute = {IngestBench.cpuTicks(pid), System.nanoTime(), 0, 0};
+            List<Map<String, Long>> firstThreads = new ArrayList<>(List.of(IngestBench.threadTicks(pid), Map.of()));
             Thread sampler = new Thread(() -> {
                 try {
                     long deadline = System.currentTimeMillis() + SECONDS * 1000L - 2000;
                     long warm = System.currentTimeMillis() + WARMUP * 1000L;
+                    long minute = System.currentTimeMillis() + FIRST_MINUTE_SECONDS * 1000L;
                     while (System.currentTimeMillis() < deadline) {
+                        if (firstMinute[3] == 0 && System.currentTimeMillis() >= minute) {
+                            firstMinute[2] = IngestBench.cpuTicks(pid);
+                            firstMinute[3] = System.nanoTime();
+                            firstThreads.set(1, IngestBench.threadTicks(pid));
+                        }
                         if (window[1] == 0 && System.currentTimeMillis() >= warm) {
                             window[0] = IngestBench.cpuTicks(pid);
                             harness[0] = IngestBench.cpuTicks(self);
@@ -205,9 +218,12 @@ class RoomBench {
             long senderCpu = RtpCapture.replay(Integer.parseInt(env.get("ROOMCAST_RTP_PORT")), tracks, rates);
             sampler.join();
             double busyCores = (window[2] - window[0]) / 100.0 / ((window[3] - window[1]) / 1e9);
+            double firstMinuteCores = firstMinute[3] == 0 ? Double.NaN
+                    : (firstMinute[2] - firstMinute[0]) / 100.0 / ((firstMinute[3] - firstMinute[1]) / 1e9);
             String metricsBefore = api.get("/metrics").body();
 
             JsonArray recordingErrors = new JsonArray();
+            double[] callSeconds = new double[1];
             long recordingDropped = 0;
             List<Long> captionLatencies = new ArrayList<>();
             int[] werCounts = new int[2];
@@ -226,6 +242,7 @@ class RoomBench {
                 }
                 double duration = rec.getJsonObject("file").getJsonObject("meta").getDouble("duration");
                 recordingErrors.add(IngestBench.round(duration - expected));
+                callSeconds[0] = expected;
                 JsonObject spill = rec.getJsonObject("spill");
                 if (spill != null) recordingDropped += spill.getLong("droppedPackets", 0L);
                 if (CAPTIONS) {
@@ -240,6 +257,7 @@ class RoomBench {
             for (Object o : livestreams) {
                 for (Object d : ((JsonObject) o).getJsonArray("outputs")) rtmpDropped += ((JsonObject) d).getLong("packetsDropped");
             }
+            JsonObject postCall = POST_CALL ? PostCallSpeed.measure(api, recordings.get(rooms.get(0)), callSeconds[0]) : null;
             JsonObject result = new JsonObject()
                     .put("rooms", ROOMS).put("participantsPerRoom", PARTICIPANTS).put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("preset", PRESET)
                     .put("videoEncoder", VIDEO_ENCODER.isEmpty() ? "auto" : VIDEO_ENCODER)
@@ -252,6 +270,10 @@ class RoomBench {
                     .put("harnessCores", IngestBench.round((harness[1] - harness[0]) / 100.0 / ((window[3] - window[1]) / 1e9)))
                     .put("peakRssMb", peakRss[0] / 1024)
                     .put("threadCores", IngestBench.threadCores(threads.get(0), threads.get(1), (window[3] - window[1]) / 1e9))
+                    .put("firstMinute", firstMinute[3] == 0 ? null : new JsonObject()
+                            .put("nodeCores", IngestBench.round(firstMinuteCores))
+                            .put("toSteadyState", IngestBench.round(firstMinuteCores / busyCores))
+                            .put("threadCores", IngestBench.threadCores(firstThreads.get(0), firstThreads.get(1), (firstMinute[3] - firstMinute[1]) / 1e9)))
                     .put("hlsLatencySeconds", new JsonObject().put(LOW_LATENCY ? "parts" : "segments", lat.size())
                             .put("p95", lat.isEmpty() ? null : lat.get(Math.min(lat.size() - 1, lat.size() * 95 / 100)))
                             .put("node", LOW_LATENCY ? api.get("/v2/hls/" + hls.get(rooms.get(0))).json().getJsonObject("lowLatency") : null)
@@ -271,6 +293,7 @@ class RoomBench {
                             .put("finalLatencyMsP50", TranscriptionBench.percentile(captionLatencies, 0.5))
                             .put("finalLatencyMsP95", TranscriptionBench.percentile(captionLatencies, 0.95))
                             .put("finalLatencyMsMax", TranscriptionBench.percentile(captionLatencies, 1.0)) : null)
+                    .put("postCallTranscription", postCall)
                     .put("asrAudioSeconds", Api.metric(metricsBefore, "roomcast_asr_audio_seconds_total"))
                     .put("asrBusySeconds", Api.metric(metricsBefore, "roomcast_asr_busy_seconds_total"));
             Path out = Path.of("target", "bench");
