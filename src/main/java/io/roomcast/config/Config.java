@@ -34,6 +34,7 @@ public final class Config {
         ENV.put("ROOMCAST_PUBLIC_HOST", "rtp.publicHost");
         ENV.put("ROOMCAST_JITTER_MS", "ingest.jitterMs");
         ENV.put("ROOMCAST_DECODE_VIDEO", "ingest.decodeVideo");
+        ENV.put("ROOMCAST_JIT", "jvm.jit");
         ENV.put("ROOMCAST_MODELS_DIR", "transcription.modelsDir");
         ENV.put("ROOMCAST_ASR_THREADS", "transcription.threads");
         ENV.put("ROOMCAST_DATA_DIR", "dataDir");
@@ -279,6 +280,9 @@ public final class Config {
         requireRange("ingest.maxQueuedPacketsPerRoom", 16, 1_000_000);
         requireRange("ingest.maxDatagramBytes", 64, 65535);
         requireRange("ingest.keyframeRequestIntervalMs", 10, 60_000);
+        if (!List.of("c1", "default").contains(str("jvm.jit"))) {
+            fail("jvm.jit", "must be c1 (the JVM's quick compiler only: a cheaper first minute) or default (the JVM's choice)");
+        }
         if (!List.of("on-demand", "always").contains(str("ingest.decodeVideo"))) {
             fail("ingest.decodeVideo", "must be on-demand (only while an output shows video) or always");
         }
