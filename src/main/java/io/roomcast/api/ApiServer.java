@@ -87,7 +87,7 @@ public final class ApiServer {
         if (!origins.isBlank() && !origins.equals("*")) cors.addOrigins(List.of(origins.split("\\s*,\\s*")));
         r.route().handler(cors);
         ops.mount(r);
-        ConsolePages.mount(r);
+        ConsolePages.mount(r, config);
 
         long maxBody = config.lng("http.maxBodyBytes");
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBody);

@@ -49,6 +49,11 @@ final class Replies {
         json(ctx, status, ApiException.body(code, message));
     }
 
+    /** A page moved (a folder's address without its slash). */
+    static void redirect(RoutingContext ctx, String location) {
+        ctx.response().setStatusCode(301).putHeader(HttpHeaders.LOCATION, location).end();
+    }
+
     static void notFound(RoutingContext ctx, String message) {
         error(ctx, 404, "not_found", message);
     }

@@ -2,15 +2,20 @@ package io.roomcast.api;
 
 import io.roomcast.events.Events;
 import io.roomcast.events.RoomEventLog;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import static io.roomcast.api.Replies.api;
+
 /**
  * A room's events as Server-Sent Events: every event its webhooks would carry (joins and leaves,
  * tracks, speakers, outputs, messages), each with its type, time and id; {@code Last-Event-ID} (or
- * {@code ?lastEventId=}) resumes after a reconnect, on any node of a cluster, within the kept window.
+ * {@code ?lastEventId=}) resumes after a reconnect, on any node of a cluster, within the kept window;
+ * and what became of the room's latest webhook deliveries.
  */
 final class RoomEventRoutes extends Routes {
     RoomEventRoutes(Deps d) {
@@ -20,6 +25,15 @@ final class RoomEventRoutes extends Routes {
     @Override
     void mount(Router r) {
         r.get("/v2/rooms/:roomId/events").handler(this::events);
+        r.get("/v2/rooms/:roomId/webhooks/deliveries").handler(api(this::deliveries));
+    }
+
+    /** The room's latest webhook deliveries on this node, newest first: type, URL, state, attempts, last answer. */
+    private Future<JsonObject> deliveries(RoutingContext ctx) {
+        String roomId = auth.pathRoomId(ctx);
+        rooms.room(roomId);
+        return Future.succeededFuture(new JsonObject().put("roomId", roomId)
+                .put("data", new JsonArray(backend.webhooks().log().room(roomId))));
     }
 
     private void events(RoutingContext ctx) {

@@ -52,6 +52,7 @@ public final class Webhooks {
     private final OutboundPolicy outbound;
     private final AtomicInteger pending = new AtomicInteger();
     private final Map<String, Lane> lanes = new HashMap<>();
+    private final DeliveryLog log = new DeliveryLog();
     private final Counter delivered;
     private final Counter retried;
     private final Counter failed;
@@ -138,7 +139,7 @@ public final class Webhooks {
     }
 
     /** One delivery waiting its turn. */
-    private record Delivery(String url, Buffer body, String signature, String id, String type) {
+    private record Delivery(String url, Buffer body, String signature, String id, String type, DeliveryLog.Entry log) {
     }
 
     /** Deliveries to one URL go one at a time, in the order the events happened. */
@@ -149,15 +150,17 @@ public final class Webhooks {
 
     /** Queues one delivery. Returns false when the queue is full and the event was dropped. */
     public boolean send(String url, String webhookType, JsonObject data) {
+        String id = UUID.randomUUID().toString();
+        DeliveryLog.Entry entry = log.add(id, data.getString("roomId"), webhookType, url);
         if (pending.incrementAndGet() > maxPending) {
             pending.decrementAndGet();
             dropped.increment();
+            entry.attempted(0, "the node's webhook queue was full", DeliveryLog.State.DROPPED);
             LOG.warning(() -> "webhook queue full (" + maxPending + "); dropped " + webhookType + " for " + url);
             return false;
         }
         Buffer body = new JsonObject().put("webhookType", webhookType).put("data", data).toBuffer();
-        Delivery d = new Delivery(url, body, "sha256=" + sign(secret, body.getBytes()), UUID.randomUUID().toString(),
-                webhookType);
+        Delivery d = new Delivery(url, body, "sha256=" + sign(secret, body.getBytes()), id, webhookType, entry);
         boolean start;
         synchronized (lanes) {
             Lane lane = lanes.computeIfAbsent(url, u -> new Lane());
@@ -186,6 +189,7 @@ public final class Webhooks {
                 return;
             }
             blocked.increment();
+            d.log().attempted(0, ok.cause().getMessage(), DeliveryLog.State.BLOCKED);
             LOG.warning(() -> "webhook " + d.type() + " not sent: " + ok.cause().getMessage());
             pending.decrementAndGet();
             next(url);
@@ -203,22 +207,30 @@ public final class Webhooks {
                 .sendBuffer(d.body())
                 .onComplete(ar -> {
                     int status = ar.succeeded() ? ar.result().statusCode() : -1;
+                    String why = ar.succeeded() ? "HTTP " + status : String.valueOf(ar.cause().getMessage());
                     if (status >= 200 && status < 300) {
                         delivered.increment();
+                        d.log().attempted(status, null, DeliveryLog.State.DELIVERED);
                     } else if (n < maxAttempts) {
                         retried.increment();
+                        d.log().attempted(status, why, DeliveryLog.State.RETRYING);
                         long delay = Math.min(maxBackoffMs, initialBackoffMs << Math.min(n - 1, 30));
                         vertx.setTimer(delay, t -> attempt(d, n + 1, to));
                         return;
                     } else {
                         failed.increment();
-                        String why = ar.succeeded() ? "HTTP " + status : String.valueOf(ar.cause().getMessage());
+                        d.log().attempted(status, why, DeliveryLog.State.FAILED);
                         LOG.log(Level.WARNING, "webhook {0} to {1} failed after {2} attempts: {3}",
                                 new Object[] {d.type(), d.url(), n, why});
                     }
                     pending.decrementAndGet();
                     next(d.url());
                 });
+    }
+
+    /** The latest deliveries per room (what the console shows). */
+    public DeliveryLog log() {
+        return log;
     }
 
     public int pending() {

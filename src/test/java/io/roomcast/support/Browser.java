@@ -1,5 +1,6 @@
 package io.roomcast.support;
 
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -44,6 +45,16 @@ public final class Browser implements AutoCloseable {
     /** Runs {@code return ...} in the page and gives back what Selenium makes of it (Map, List, Long, Double, String). */
     public Object eval(String script) {
         return ((JavascriptExecutor) driver).executeScript(script);
+    }
+
+    /** Clicks the element that {@code css} finds, as a user would. */
+    public void click(String css) {
+        driver.findElement(By.cssSelector(css)).click();
+    }
+
+    /** Types {@code text} into the field that {@code css} finds. */
+    public void type(String css, String text) {
+        driver.findElement(By.cssSelector(css)).sendKeys(text);
     }
 
     public Path screenshot(Path file) throws Exception {
