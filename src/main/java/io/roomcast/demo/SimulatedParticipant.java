@@ -111,8 +111,10 @@ final class SimulatedParticipant implements AutoCloseable {
         r.setFrameRate(FPS);
         r.setGopSize(FPS * 2);
         r.setVideoBitrate(300_000);
+        // libvpx's fastest real-time mode on one thread: a simulated camera should cost the node's machine little.
         r.setVideoOption("deadline", "realtime");
-        r.setVideoOption("cpu-used", "8");
+        r.setVideoOption("cpu-used", "16");
+        r.setVideoOption("threads", "1");
         r.setOption("ssrc", Long.toString(videoSsrc));
         r.setOption("payload_type", Integer.toString(Demo.VIDEO_PT));
         r.start();
