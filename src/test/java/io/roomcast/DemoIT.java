@@ -1,5 +1,6 @@
 package io.roomcast;
 
+import io.roomcast.api.TokenMinter;
 import io.roomcast.support.JarProcess;
 import io.roomcast.support.Media;
 import io.roomcast.support.Wer;
@@ -84,6 +85,35 @@ class DemoIT {
         String transcript = Files.readString(only(store.resolve("transcripts"), ".txt"));
         assertTrue(transcript.contains("Ada Lovelace") && transcript.contains("Ben Okafor"), transcript);
         assertTrue(found(said.get("Ben Okafor"), transcript) >= 0.75, transcript);
+    }
+
+    @Test
+    void theDemoChecksANodeThatRunsElsewhereThroughItsApi() throws Exception {
+        String secret = "demo-remote-secret-that-is-long-enough-for-hs256";
+        Map<String, String> env = JarProcess.env(work.resolve("node-data"), secret);
+        env.put("ROOMCAST_MODELS_DIR", Path.of("models").toAbsolutePath().toString());
+        try (JarProcess node = JarProcess.start(work, env)) {
+            String token = TokenMinter.mint(secret, "smoke-test", null, 600);
+            Path log = work.resolve("remote-demo.log");
+            // Its own config would start nothing: only the API of the node given is used.
+            Process p = JarProcess.command(work, Map.of(), "demo", "--node", "http://127.0.0.1:" + node.httpPort, "--token", token,
+                    "--seconds", "20").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean ended = p.waitFor(180, TimeUnit.SECONDS);
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            if (!ended) p.destroyForcibly();
+            assertTrue(ended, out);
+            assertEquals(0, p.exitValue(), out);
+            Matcher rec = Pattern.compile("Recording: +recordings/\\S+\\.mp4 \\(([0-9.]+) s").matcher(out);
+            assertTrue(rec.find(), out);
+            double seconds = Double.parseDouble(rec.group(1));
+            assertTrue(seconds > 17 && seconds < 22, "a recording of " + seconds + " s on the remote node: " + out);
+            assertTrue(out.contains("Transcript:  transcripts/"), out);
+            assertTrue(out.contains("Ben Okafor: "), "captions read from the remote node: " + out);
+            assertTrue(!out.contains("  file:  "), "no local file: the store is the node's: " + out);
+        }
+        Process bad = JarProcess.command(work, Map.of(), "demo", "--node", "http://127.0.0.1:1").start();
+        assertTrue(bad.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, bad.exitValue(), "--node without a token is a usage error");
     }
 
     /** The share of the reference's words that the hypothesis has (in any order). */
