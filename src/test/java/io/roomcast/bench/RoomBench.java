@@ -95,6 +95,8 @@ class RoomBench {
         Map<String, String> env = JarProcess.env(work.resolve("data"), IngestBench.SECRET);
         env.put("ROOMCAST_MODELS_DIR", Path.of("models").toAbsolutePath().toString());
         if (!VIDEO_ENCODER.isEmpty()) env.put("ROOMCAST_VIDEO_ENCODER", VIDEO_ENCODER); // e.g. libopenh264: the bundled one
+        String asrThreads = System.getProperty("bench.asrThreads", ""); // transcription.threads of the node
+        if (!asrThreads.isEmpty()) env.put("ROOMCAST_ASR_THREADS", asrThreads);
         List<Receiver> receivers = new ArrayList<>();
         Map<String, Long> sessionStartMillis = new HashMap<>();
         try (JarProcess node = JarProcess.start(work, env)) {
