@@ -50,8 +50,7 @@ final class DemoCommand {
         Roomcast started = node;
         Thread hook = new Thread(() -> {
             // Ctrl-C: finalize the outputs through the API while the node still serves, then stop it.
-            finish(demo);
-            if (started != null) started.stop();
+            end(demo, started);
             done.countDown();
         }, "roomcast-demo-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -65,21 +64,21 @@ final class DemoCommand {
         } catch (Exception e) {
             System.err.println("the demo failed: " + e.getMessage());
             LOG.log(Level.FINE, "demo", e);
-            finish(demo);
-            if (started != null) started.stop();
+            end(demo, started);
             return 1;
         }
-        finish(demo);
-        if (started != null) started.stop();
+        end(demo, started);
         System.out.println("Demo finished.");
         return 0;
     }
 
-    private static void finish(Demo demo) {
+    /** Finalizes the demo's outputs, then stops the node it started (null: none). Both happen once, whoever calls first. */
+    private static void end(Demo demo, Roomcast node) {
         try {
             demo.finish();
         } catch (Exception e) {
             System.err.println("ending the demo: " + e.getMessage());
         }
+        if (node != null) node.stop();
     }
 }

@@ -39,7 +39,6 @@ public final class Demo {
     private final AtomicBoolean finished = new AtomicBoolean();
     private String roomId;
     private String recordingId;
-    private Thread captions;
 
     public Demo(String baseUrl, String token, Path localStore, PrintStream out) {
         this.node = new NodeClient(baseUrl, token);
@@ -76,7 +75,7 @@ public final class Demo {
             return;
         }
         // The outputs first, so that they have the first words too.
-        captions = node.follow("/v2/rooms/" + roomId + "/captions", this::printCaption);
+        node.follow("/v2/rooms/" + roomId + "/captions", this::printCaption);
         node.post("/v2/transcription/start", new JsonObject().put("roomId", roomId));
         recordingId = node.post("/v2/recordings/start", new JsonObject().put("roomId", roomId).put("preset", PRESET)
                 .put("transcription", new JsonObject().put("enabled", true))).getString("id");
@@ -108,14 +107,14 @@ public final class Demo {
         out.printf("  [%02d:%02d] %s: %s%n", at / 60, at % 60, c.getString("participantName"), c.getString("text"));
     }
 
-    /**
-     * Ends the call and waits for what it produced: the recording's MP4 and its post-call
-     * transcript. Once only; later calls return at once.
-     */
     public String roomId() {
         return roomId;
     }
 
+    /**
+     * Ends the call and waits for what it produced: the recording's MP4 and its post-call
+     * transcript. Once only; later calls return at once.
+     */
     public void finish() throws IOException, InterruptedException {
         if (roomId == null || !finished.compareAndSet(false, true)) return;
         out.println();
@@ -128,7 +127,6 @@ public final class Demo {
             }
         }
         for (SimulatedParticipant sp : participants) sp.close();
-        if (captions != null) captions.interrupt();
         if (recordingId == null) return;
         JsonObject rec = waitFor("/v2/recordings/" + recordingId, 90, "stopped", "failed");
         JsonObject file = rec.getJsonObject("file");

@@ -63,9 +63,10 @@ final class NodeClient {
 
     /**
      * Follows a Server-Sent Events stream on its own daemon thread, handing each event's data to
-     * {@code onData} until the stream ends or the thread is interrupted.
+     * {@code onData} until the node ends the stream (the thread never keeps the JVM up). The captions
+     * flushed when the demo ends its outputs still arrive this way.
      */
-    Thread follow(String path, Consumer<JsonObject> onData) {
+    void follow(String path, Consumer<JsonObject> onData) {
         Thread t = new Thread(() -> {
             HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
                     .header("Accept", "text/event-stream").GET().build();
@@ -84,6 +85,5 @@ final class NodeClient {
         }, "roomcast-demo-follow");
         t.setDaemon(true);
         t.start();
-        return t;
     }
 }

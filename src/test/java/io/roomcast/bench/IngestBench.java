@@ -33,6 +33,25 @@ class IngestBench {
     @TempDir
     Path work;
 
+    /** A process's CPU at one instant, whole and per thread: two of them give the cores in between. */
+    record CpuMark(long ticks, long nanos, Map<String, Long> threads) {
+        static CpuMark of(long pid) throws Exception {
+            return new CpuMark(cpuTicks(pid), System.nanoTime(), threadTicks(pid));
+        }
+
+        double coresSince(CpuMark from) {
+            return (ticks - from.ticks) / 100.0 / secondsSince(from);
+        }
+
+        double secondsSince(CpuMark from) {
+            return (nanos - from.nanos) / 1e9;
+        }
+
+        JsonObject threadCoresSince(CpuMark from) {
+            return threadCores(from.threads, threads, secondsSince(from));
+        }
+    }
+
     static long cpuTicks(long pid) throws Exception {
         String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceAll("^.*\\) ", "").split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in 1/100 s

@@ -1,6 +1,7 @@
 package io.roomcast.bench;
 
 import io.roomcast.api.TokenMinter;
+import io.roomcast.bench.IngestBench.CpuMark;
 import io.roomcast.support.Api;
 import io.roomcast.support.JarProcess;
 import io.roomcast.support.RtpCapture;
@@ -152,30 +153,22 @@ class RoomBench {
             // Ingest-to-HLS: when each segment is first listed, against its PROGRAM-DATE-TIME (when its first frame arrived).
             Map<String, Double> hlsLatency = new ConcurrentHashMap<>();
             String[] nextPart = {"", "", ""};
-            long[] window = new long[4];
+            CpuMark[] window = new CpuMark[2]; // the measured (steady) window
             long self = ProcessHandle.current().pid();
             long[] harness = new long[2]; // this JVM (sender, RTMP receivers, playlist polling) over the same window
             long[] peakRss = new long[1];
-            List<Map<String, Long>> threads = new ArrayList<>(List.of(Map.of(), Map.of()));
             // The first minute of the call on this fresh node, for its cost against the steady window.
-            long[] firstMinute = {IngestBench.cpuTicks(pid), System.nanoTime(), 0, 0};
-            List<Map<String, Long>> firstThreads = new ArrayList<>(List.of(IngestBench.threadTicks(pid), Map.of()));
+            CpuMark[] firstMinute = {CpuMark.of(pid), null};
             Thread sampler = new Thread(() -> {
                 try {
                     long deadline = System.currentTimeMillis() + SECONDS * 1000L - 2000;
                     long warm = System.currentTimeMillis() + WARMUP * 1000L;
                     long minute = System.currentTimeMillis() + FIRST_MINUTE_SECONDS * 1000L;
                     while (System.currentTimeMillis() < deadline) {
-                        if (firstMinute[3] == 0 && System.currentTimeMillis() >= minute) {
-                            firstMinute[2] = IngestBench.cpuTicks(pid);
-                            firstMinute[3] = System.nanoTime();
-                            firstThreads.set(1, IngestBench.threadTicks(pid));
-                        }
-                        if (window[1] == 0 && System.currentTimeMillis() >= warm) {
-                            window[0] = IngestBench.cpuTicks(pid);
+                        if (firstMinute[1] == null && System.currentTimeMillis() >= minute) firstMinute[1] = CpuMark.of(pid);
+                        if (window[0] == null && System.currentTimeMillis() >= warm) {
+                            window[0] = CpuMark.of(pid);
                             harness[0] = IngestBench.cpuTicks(self);
-                            window[1] = System.nanoTime();
-                            threads.set(0, IngestBench.threadTicks(pid));
                         }
                         peakRss[0] = Math.max(peakRss[0], IngestBench.rssKb(pid));
                         String room = rooms.get(0);
@@ -208,10 +201,8 @@ class RoomBench {
                         }
                         Thread.sleep(100);
                     }
-                    window[2] = IngestBench.cpuTicks(pid);
+                    window[1] = CpuMark.of(pid);
                     harness[1] = IngestBench.cpuTicks(self);
-                    window[3] = System.nanoTime();
-                    threads.set(1, IngestBench.threadTicks(pid));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -219,9 +210,7 @@ class RoomBench {
             sampler.start();
             long senderCpu = RtpCapture.replay(Integer.parseInt(env.get("ROOMCAST_RTP_PORT")), tracks, rates);
             sampler.join();
-            double busyCores = (window[2] - window[0]) / 100.0 / ((window[3] - window[1]) / 1e9);
-            double firstMinuteCores = firstMinute[3] == 0 ? Double.NaN
-                    : (firstMinute[2] - firstMinute[0]) / 100.0 / ((firstMinute[3] - firstMinute[1]) / 1e9);
+            double busyCores = window[1].coresSince(window[0]);
             String metricsBefore = api.get("/metrics").body();
 
             JsonArray recordingErrors = new JsonArray();
@@ -269,13 +258,13 @@ class RoomBench {
                     .put("nodeBusyCores", IngestBench.round(busyCores))
                     .put("coresPerRoom", IngestBench.round((busyCores - idleCores) / ROOMS))
                     .put("senderCores", IngestBench.round(senderCpu / 1e9 / SECONDS))
-                    .put("harnessCores", IngestBench.round((harness[1] - harness[0]) / 100.0 / ((window[3] - window[1]) / 1e9)))
+                    .put("harnessCores", IngestBench.round((harness[1] - harness[0]) / 100.0 / window[1].secondsSince(window[0])))
                     .put("peakRssMb", peakRss[0] / 1024)
-                    .put("threadCores", IngestBench.threadCores(threads.get(0), threads.get(1), (window[3] - window[1]) / 1e9))
-                    .put("firstMinute", firstMinute[3] == 0 ? null : new JsonObject()
-                            .put("nodeCores", IngestBench.round(firstMinuteCores))
-                            .put("toSteadyState", IngestBench.round(firstMinuteCores / busyCores))
-                            .put("threadCores", IngestBench.threadCores(firstThreads.get(0), firstThreads.get(1), (firstMinute[3] - firstMinute[1]) / 1e9)))
+                    .put("threadCores", window[1].threadCoresSince(window[0]))
+                    .put("firstMinute", firstMinute[1] == null ? null : new JsonObject()
+                            .put("nodeCores", IngestBench.round(firstMinute[1].coresSince(firstMinute[0])))
+                            .put("toSteadyState", IngestBench.round(firstMinute[1].coresSince(firstMinute[0]) / busyCores))
+                            .put("threadCores", firstMinute[1].threadCoresSince(firstMinute[0])))
                     .put("hlsLatencySeconds", new JsonObject().put(LOW_LATENCY ? "parts" : "segments", lat.size())
                             .put("p95", lat.isEmpty() ? null : lat.get(Math.min(lat.size() - 1, lat.size() * 95 / 100)))
                             .put("node", LOW_LATENCY ? api.get("/v2/hls/" + hls.get(rooms.get(0))).json().getJsonObject("lowLatency") : null)
