@@ -80,6 +80,7 @@ final class TrackReceiver implements JitterBuffer.Output {
     private long nextProbeAt = NONE;
     private long currentArrivalUnixMicros;
     private final short[] pcm = new short[5760 * 2];
+    private final float[][] floatPlanes = {new float[0], new float[0]};
     private short[] lastAudio;
     private int lastAudioSamples;
     private long lastAudioEndMicros = Long.MIN_VALUE;
@@ -301,15 +302,23 @@ final class TrackReceiver implements JitterBuffer.Output {
         int n = Math.min(f.nb_samples(), pcm.length);
         int channels = Math.max(1, f.ch_layout().nb_channels());
         int fmt = f.format();
+        // Samples are copied out in bulk: one native read per plane, not one per sample.
         if (fmt == AV_SAMPLE_FMT_FLTP) {
-            FloatPointer l = new FloatPointer(f.data(0));
-            FloatPointer r = channels > 1 ? new FloatPointer(f.data(1)) : l;
-            for (int i = 0; i < n; i++) pcm[i] = toShort((l.get(i) + r.get(i)) * 0.5f);
+            float[] l = floats(0, n);
+            new FloatPointer(f.data(0)).get(l, 0, n);
+            if (channels > 1) {
+                float[] r = floats(1, n);
+                new FloatPointer(f.data(1)).get(r, 0, n);
+                for (int i = 0; i < n; i++) pcm[i] = toShort((l[i] + r[i]) * 0.5f);
+            } else {
+                for (int i = 0; i < n; i++) pcm[i] = toShort(l[i]);
+            }
         } else if (fmt == AV_SAMPLE_FMT_FLT) {
-            FloatPointer d = new FloatPointer(f.data(0));
+            float[] d = floats(0, n * channels);
+            new FloatPointer(f.data(0)).get(d, 0, n * channels);
             for (int i = 0; i < n; i++) {
                 float sum = 0;
-                for (int c = 0; c < channels; c++) sum += d.get((long) i * channels + c);
+                for (int c = 0; c < channels; c++) sum += d[i * channels + c];
                 pcm[i] = toShort(sum / channels);
             }
         } else if (fmt == AV_SAMPLE_FMT_S16) {
@@ -327,6 +336,12 @@ final class TrackReceiver implements JitterBuffer.Output {
             Arrays.fill(pcm, 0, n, (short) 0);
         }
         return n;
+    }
+
+    /** A reused buffer for {@code n} floats of plane {@code plane}. */
+    private float[] floats(int plane, int n) {
+        if (floatPlanes[plane].length < n) floatPlanes[plane] = new float[n];
+        return floatPlanes[plane];
     }
 
     private static short toShort(float v) {

@@ -29,7 +29,8 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 /**
  * Draws one picture of the composite into a YUV 4:2:0 canvas: the theme's background, each tile's
- * latest picture scaled (swscale, aspect kept) straight into its place in the canvas, a placeholder
+ * latest picture scaled (swscale, aspect kept) into its place in the canvas (or, when it is a few
+ * pixels larger than the tile, its centre copied without scaling), a placeholder
  * with initials when a camera is off, a name label, and the output's watermarks on top. Runs on the room's media thread; owns its
  * scalers and frees them once in {@link #close}.
  */
@@ -107,6 +108,13 @@ public final class VideoCompositor implements AutoCloseable {
     private void scaleInto(AVFrame canvas, Layout.Tile t, AVFrame pic) {
         int sw = pic.width();
         int sh = pic.height();
+        if (pic.format() == AV_PIX_FMT_YUV420P && nearlyFits(sw, t.w()) && nearlyFits(sh, t.h())) {
+            // A camera a few pixels larger than its tile (360p cameras in the 720p grid, whose tiles are
+            // the gaps smaller): its centre is copied as it is. Scaling by 0.98 would cost a swscale
+            // pass per picture and blur it; what is lost is at most 1/16 of each side, split between its two edges.
+            copyInto(canvas, t.x(), t.y(), pic, Layout.even((sw - t.w()) / 2), Layout.even((sh - t.h()) / 2), t.w(), t.h());
+            return;
+        }
         // Fit: the whole picture, centred, aspect kept; the background shows in the margins.
         int dw = t.w();
         int dh = (int) ((long) dw * sh / sw);
@@ -121,7 +129,7 @@ public final class VideoCompositor implements AutoCloseable {
         int y = Layout.even(t.y() + (t.h() - dh) / 2);
         if (dw != t.w() || dh != t.h()) fill(canvas, t.x(), t.y(), t.w(), t.h(), theme.tileY, 128, 128);
         if (dw == sw && dh == sh && pic.format() == AV_PIX_FMT_YUV420P) {
-            copyInto(canvas, x, y, pic, dw, dh); // a camera at the tile's size (the 720p grid of 360p cameras): no scaling
+            copyInto(canvas, x, y, pic, 0, 0, dw, dh); // a camera at the tile's size (the 720p grid of 360p cameras): no scaling
             return;
         }
         String key = t.feed().key();
@@ -134,17 +142,22 @@ public final class VideoCompositor implements AutoCloseable {
         AVFrame scratch = scratch(key, dw, dh);
         if (scratch == null) return;
         sws_scale(ctx, pic.data(), pic.linesize(), 0, sh, scratch.data(), scratch.linesize());
-        copyInto(canvas, x, y, scratch, dw, dh);
+        copyInto(canvas, x, y, scratch, 0, 0, dw, dh);
     }
 
-    /** Copies a YUV 4:2:0 picture's planes into the canvas at (x, y), both even. */
-    private static void copyInto(AVFrame canvas, int x, int y, AVFrame pic, int w, int h) {
+    /** Whether a picture side of {@code size} covers a tile side of {@code tile} with at most 1/16 to spare. */
+    static boolean nearlyFits(int size, int tile) {
+        return size >= tile && size - tile <= tile / 16;
+    }
+
+    /** Copies the w x h region at (sx, sy) of a YUV 4:2:0 picture into the canvas at (x, y); all even. */
+    private static void copyInto(AVFrame canvas, int x, int y, AVFrame pic, int sx, int sy, int w, int h) {
         for (int p = 0; p < 3; p++) {
+            int shift = p == 0 ? 0 : 1;
             int stride = canvas.linesize(p);
-            int px = p == 0 ? x : x / 2;
-            int py = p == 0 ? y : y / 2;
-            av_image_copy_plane(canvas.data(p).position((long) py * stride + px), stride, pic.data(p),
-                    pic.linesize(p), p == 0 ? w : w / 2, p == 0 ? h : h / 2);
+            int from = pic.linesize(p);
+            av_image_copy_plane(canvas.data(p).position((long) (y >> shift) * stride + (x >> shift)), stride,
+                    pic.data(p).position((long) (sy >> shift) * from + (sx >> shift)), from, w >> shift, h >> shift);
         }
     }
 

@@ -129,6 +129,48 @@ class CompositorTest {
         }
     }
 
+    @Test
+    void aCameraAFewPixelsLargerThanItsTileIsCroppedNotScaled() {
+        // A 360p camera in the 720p grid: its tiles are 634x354, so 6 columns and 6 rows are cut (2 on
+        // the top and left, 4 on the bottom and right: chroma needs even offsets). The cut-off frame is
+        // 150; the picture's first and last kept pixels are markers, which must land on the tile's corners.
+        AVFrame cam = frame(640, 360, 81, 90, 240);
+        VideoCompositor.fill(cam, 0, 0, 640, 2, 150, 128, 128);
+        VideoCompositor.fill(cam, 0, 356, 640, 4, 150, 128, 128);
+        VideoCompositor.fill(cam, 0, 0, 2, 360, 150, 128, 128);
+        VideoCompositor.fill(cam, 636, 0, 4, 360, 150, 128, 128);
+        cam.data(0).put(2L * cam.linesize(0) + 2, (byte) 200);
+        cam.data(0).put(355L * cam.linesize(0) + 635, (byte) 210);
+        cam.data(0).put(100L * cam.linesize(0) + 100, (byte) 220);
+        AVFrame canvas = frame(1280, 720, 0, 0, 0);
+        VideoInputs inputs = new VideoInputs();
+        VideoCompositor c = new VideoCompositor(1280, 720, "DARK");
+        try {
+            inputs.add("ann/camera", 1_000_000, cam);
+            List<Layout.Tile> tiles = Layout.tiles("GRID", 9, 1280, 720, List.of(feed("ann"), feed("ben"), feed("cy")));
+            Layout.Tile t = tiles.get(0);
+            assertEquals(634, t.w());
+            assertEquals(354, t.h());
+            c.compose(canvas, 1_000_000, tiles, inputs);
+            assertEquals(200, luma(canvas, t.x(), t.y()), "the tile starts on the picture's pixel (2, 2)");
+            assertEquals(210, luma(canvas, t.x() + t.w() - 1, t.y() + t.h() - 1), "and ends on its pixel (635, 355)");
+            assertEquals(220, luma(canvas, t.x() + 98, t.y() + 98), "a pixel copied as it is, not a scaled blend");
+            assertEquals(81, luma(canvas, t.x() + 97, t.y() + 98));
+            for (int x = t.x() + 1; x < t.x() + t.w() - 1; x++) {
+                assertEquals(81, luma(canvas, x, t.y()), "nothing of the cut frame along the top, x=" + x);
+            }
+            for (int y = t.y() + 1; y < t.y() + t.h() / 2; y++) {
+                assertEquals(81, luma(canvas, t.x(), y), "nor down the left, y=" + y);
+                assertEquals(81, luma(canvas, t.x() + t.w() - 1, y), "nor down the right, y=" + y);
+            }
+            assertEquals(16, luma(canvas, t.x() + t.w(), t.y() + t.h() / 3), "the gap beside the tile stays background");
+            assertTrue(VideoCompositor.nearlyFits(640, 634) && !VideoCompositor.nearlyFits(640, 600) && !VideoCompositor.nearlyFits(630, 634));
+        } finally {
+            c.close();
+            inputs.close();
+        }
+    }
+
     /** For looking at: the luma plane as a grey PNG. */
     static void writePng(AVFrame f, File out) throws Exception {
         BufferedImage img = new BufferedImage(f.width(), f.height(), BufferedImage.TYPE_BYTE_GRAY);
