@@ -37,6 +37,7 @@ public final class Config {
         ENV.put("ROOMCAST_JIT", "jvm.jit");
         ENV.put("ROOMCAST_MODELS_DIR", "transcription.modelsDir");
         ENV.put("ROOMCAST_ASR_THREADS", "transcription.threads");
+        ENV.put("ROOMCAST_POSTCALL_FILES", "postCall.filesInParallel");
         ENV.put("ROOMCAST_DATA_DIR", "dataDir");
         ENV.put("ROOMCAST_MAX_SPILL_BYTES", "limits.maxSpillBytesPerRecording");
         ENV.put("ROOMCAST_PIPELINES_DIR", "pipelines.dir");

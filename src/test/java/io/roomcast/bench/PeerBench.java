@@ -33,8 +33,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * alone; its process CPU is measured from {@code bench.warmupSeconds} to 2 s before the end.
  * Roomcast runs once without captions and once with live captions (the peers have none); the
  * microphones speak the clips of {@code ../shared/speech} in turns. Both camera kinds (talking head,
- * full motion) in one run. {@code mvn -B -Pbench verify -Dit.test=PeerBench [-Dbench.seconds=40
- * -Dbench.warmupSeconds=15 -Dbench.motions=head,full -Dbench.captions=true]}.
+ * full motion) in one run. Each file's picture quality (Y-PSNR and SSIM of a camera's tile against
+ * the camera's own pictures, {@link CompositeQuality}) and bitrate are reported beside the cores.
+ * {@code mvn -B -Pbench verify -Dit.test=PeerBench [-Dbench.seconds=40 -Dbench.warmupSeconds=15
+ * -Dbench.motions=head,full -Dbench.captions=true -Dbench.rounds=3]}.
  */
 class PeerBench {
     static final int PARTICIPANTS = 3;
@@ -48,8 +50,13 @@ class PeerBench {
     static final List<String> MOTIONS = List.of(System.getProperty("bench.motions", "head,full").split(","));
     /** Whether Roomcast also runs with live captions (the peers have none). */
     static final boolean CAPTIONS = Boolean.parseBoolean(System.getProperty("bench.captions", "true"));
+    /** How many times each pipeline runs, in turns; the median run of each is reported. */
+    static final int ROUNDS = Integer.getInteger("bench.rounds", 1);
 
-    record Result(String pipeline, double cores, long mp4Bytes, long rtmpPackets, double recordedSeconds, JsonObject threads) {
+    record Result(String pipeline, double cores, Path mp4, long mp4Bytes, long rtmpPackets, double recordedSeconds, JsonObject threads) {
+        double mbps() {
+            return mp4Bytes * 8 / recordedSeconds / 1e6;
+        }
     }
 
     @Test
@@ -58,9 +65,10 @@ class PeerBench {
         List<RoomBench.Turn> turns = RoomBench.schedule(TranscriptionBench.clips());
         List<List<byte[]>> voices = new ArrayList<>();
         for (int p = 0; p < PARTICIPANTS; p++) voices.add(RoomBench.voice(turns, p));
-        JsonObject all = new JsonObject().put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("participants", PARTICIPANTS)
+        JsonObject all = new JsonObject().put("seconds", SECONDS).put("warmupSeconds", WARMUP).put("participants", PARTICIPANTS).put("rounds", ROUNDS)
                 .put("work", "2x2 grid 1280x720@25, 1.5 Mb/s H.264 + AAC, MP4 + HLS + RTMP");
         List<String> table = new ArrayList<>();
+        List<String> qualityTable = new ArrayList<>();
         for (String motion : MOTIONS) {
             List<byte[]> video = IngestBench.capture(true, 0x5001, motion);
             List<List<byte[]>> tracks = new ArrayList<>();
@@ -71,10 +79,20 @@ class PeerBench {
                 tracks.add(IngestBench.withSsrc(video, 0x6001 + 2L * p));
                 rates.add(90000);
             }
-            Result plain = roomcast(tracks, rates, false);
-            Result captioned = CAPTIONS ? roomcast(tracks, rates, true) : null;
-            Result gst = gstreamer(tracks, rates);
-            Result ffmpeg = ffmpeg(tracks, rates);
+            // Rounds take turns (Roomcast, GStreamer, FFmpeg, then again), so a slow spell of this
+            // shared machine falls on every pipeline alike; each pipeline's median run is reported.
+            List<List<Result>> runs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) runs.add(new ArrayList<>());
+            for (int round = 0; round < ROUNDS; round++) {
+                runs.get(0).add(roomcast(tracks, rates, false));
+                if (CAPTIONS) runs.get(1).add(roomcast(tracks, rates, true));
+                runs.get(2).add(gstreamer(tracks, rates));
+                runs.get(3).add(ffmpeg(tracks, rates));
+            }
+            Result plain = median(runs.get(0));
+            Result captioned = median(runs.get(1));
+            Result gst = median(runs.get(2));
+            Result ffmpeg = median(runs.get(3));
             JsonObject cores = new JsonObject();
             JsonObject ratios = new JsonObject();
             for (Result r : new Result[] {plain, captioned, gst, ffmpeg}) if (r != null) cores.put(r.pipeline(), IngestBench.round(r.cores()));
@@ -83,8 +101,13 @@ class PeerBench {
                 ratios.put("without captions / " + peer.pipeline(), IngestBench.round(plain.cores() / peer.cores()));
                 if (captioned != null) ratios.put("with captions / " + peer.pipeline(), IngestBench.round(captioned.cores() / peer.cores()));
             }
-            all.put(motion, new JsonObject().put("cores", cores).put("roomcastToPeer", ratios).put("roomcastThreads", plain.threads())
-                    .put("files", files(plain, captioned, gst, ffmpeg)));
+            JsonObject quality = quality(video, motion, qualityTable, plain, gst, ffmpeg);
+            JsonObject rounds = new JsonObject();
+            for (List<Result> rs : runs) {
+                if (!rs.isEmpty() && rs.get(0) != null) rounds.put(rs.get(0).pipeline(), new JsonArray(rs.stream().map(r -> IngestBench.round(r.cores())).toList()));
+            }
+            all.put(motion, new JsonObject().put("cores", cores).put("coresEachRound", rounds).put("roomcastToPeer", ratios).put("roomcastThreads", plain.threads())
+                    .put("files", files(plain, captioned, gst, ffmpeg)).put("quality", quality));
             table.add(String.format("| %s | %.3f | %s | %s | %s | %s | %s |", motion.equals("head") ? "talking head" : "full-motion test pattern",
                     plain.cores(), captioned == null ? "-" : String.format("%.3f", captioned.cores()), fmt(gst), fmt(ffmpeg),
                     ratio(plain, captioned, gst), ratio(plain, captioned, ffmpeg)));
@@ -93,8 +116,18 @@ class PeerBench {
         System.out.println("| cameras | Roomcast | Roomcast + live captions | GStreamer | FFmpeg | Roomcast / GStreamer (+captions) | Roomcast / FFmpeg (+captions) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
         table.forEach(System.out::println);
+        System.out.println();
+        System.out.println("| cameras | pipeline | MP4 video + audio | Y-PSNR of a camera's tile | SSIM |");
+        System.out.println("| --- | --- | --- | --- | --- |");
+        qualityTable.forEach(System.out::println);
         Files.createDirectories(Path.of("target/bench"));
         Files.writeString(Path.of("target/bench/peers.json"), all.encodePrettily());
+    }
+
+    /** The run with the median cores (the lower middle one of an even count); null when there was none or the pipeline is missing. */
+    private static Result median(List<Result> runs) {
+        List<Result> sorted = runs.stream().filter(r -> r != null).sorted((x, y) -> Double.compare(x.cores(), y.cores())).toList();
+        return sorted.isEmpty() ? null : sorted.get((sorted.size() - 1) / 2);
     }
 
     private static String fmt(Result r) {
@@ -105,6 +138,25 @@ class PeerBench {
         if (peer == null) return "-";
         return String.format("**%.2f**", plain.cores() / peer.cores())
                 + (captioned == null ? "" : String.format(" (%.2f)", captioned.cores() / peer.cores()));
+    }
+
+    /**
+     * The picture quality of each pipeline's file against the cameras' own pictures
+     * ({@link CompositeQuality}), with the bitrate it spent: a cheap pipeline must not be cheap by
+     * making worse pictures.
+     */
+    private static JsonObject quality(List<byte[]> camera, String motion, List<String> rows, Result... results) throws Exception {
+        List<byte[]> reference = CompositeQuality.reference(camera);
+        JsonObject out = new JsonObject();
+        for (Result r : results) {
+            if (r == null) continue;
+            CompositeQuality.Placement at = r.pipeline().startsWith("Roomcast") ? CompositeQuality.roomcast() : CompositeQuality.topLeft();
+            JsonObject q = CompositeQuality.compare(reference, CompositeQuality.pictures(r.mp4(), at), 25).put("mbps", IngestBench.round(r.mbps()));
+            out.put(r.pipeline(), q);
+            rows.add(String.format("| %s | %s | %.2f Mb/s | %.2f dB | %.4f |", motion.equals("head") ? "talking head" : "full-motion test pattern",
+                    r.pipeline(), r.mbps(), q.getDouble("yPsnrDb"), q.getDouble("ssim")));
+        }
+        return out;
     }
 
     /** What each pipeline wrote, so a cheap one can be seen to have done the work. */
@@ -171,8 +223,9 @@ class PeerBench {
             api.post("/v2/recordings/end", new JsonObject().put("roomId", room));
             JsonObject done = api.waitFor("/v2/recordings/" + rec, "status", "stopped", 60_000);
             JsonObject file = done.getJsonObject("file");
+            Path mp4 = Media.download(file.getString("fileUrl"), work.resolve("roomcast-" + System.nanoTime() + ".mp4"));
             return new Result(captions ? "Roomcast jar (recording + HLS + RTMP + live captions)" : "Roomcast jar (recording + HLS + RTMP)",
-                    m.cores(), file.getLong("size"), rtmp.packets.get(), file.getJsonObject("meta").getDouble("duration"), m.threads());
+                    m.cores(), mp4, file.getLong("size"), rtmp.packets.get(), file.getJsonObject("meta").getDouble("duration"), m.threads());
         }
     }
 
@@ -269,7 +322,7 @@ class PeerBench {
             assertEquals("h264", probe.videoCodec(), name + " wrote " + probe + "; log: " + Files.readString(log));
             // FFmpeg analyzes its RTP inputs for a few seconds before it writes: its file starts later.
             assertTrue(probe.seconds() > SECONDS - 10, name + " recorded " + probe);
-            return new Result(name, m.cores(), Files.size(mp4), rtmp.packets.get(), probe.seconds(), m.threads());
+            return new Result(name, m.cores(), mp4, Files.size(mp4), rtmp.packets.get(), probe.seconds(), m.threads());
         }
     }
 }

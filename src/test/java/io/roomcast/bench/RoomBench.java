@@ -98,6 +98,8 @@ class RoomBench {
         if (!VIDEO_ENCODER.isEmpty()) env.put("ROOMCAST_VIDEO_ENCODER", VIDEO_ENCODER); // e.g. libopenh264: the bundled one
         String asrThreads = System.getProperty("bench.asrThreads", ""); // transcription.threads of the node
         if (!asrThreads.isEmpty()) env.put("ROOMCAST_ASR_THREADS", asrThreads);
+        String postCallFiles = System.getProperty("bench.postCallFiles", ""); // postCall.filesInParallel of the node
+        if (!postCallFiles.isEmpty()) env.put("ROOMCAST_POSTCALL_FILES", postCallFiles);
         List<Receiver> receivers = new ArrayList<>();
         Map<String, Long> sessionStartMillis = new HashMap<>();
         try (JarProcess node = JarProcess.start(work, env)) {
