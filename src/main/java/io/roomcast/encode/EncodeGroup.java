@@ -94,6 +94,7 @@ public final class EncodeGroup {
     // encoder thread only
     private final float[] pending = new float[AUDIO_RATE];
     private int pendingSamples;
+    private int audioFrameSize; // the AAC encoder's samples per frame (1024)
     private long audioPts = -1;
 
     public final AtomicLong framesEncoded = new AtomicLong();
@@ -148,7 +149,8 @@ public final class EncodeGroup {
         audioPar = avcodec_parameters_alloc();
         avcodec_parameters_from_context(audioPar, audio);
         audioFrame = av_frame_alloc();
-        audioFrame.nb_samples(audio.frame_size());
+        audioFrameSize = audio.frame_size(); // read once: a native call per sample showed in the encoder thread's profile
+        audioFrame.nb_samples(audioFrameSize);
         audioFrame.format(AV_SAMPLE_FMT_FLTP);
         audioFrame.sample_rate(AUDIO_RATE);
         av_channel_layout_copy(audioFrame.ch_layout(), audio.ch_layout());
@@ -300,7 +302,7 @@ public final class EncodeGroup {
 
     private void push(float sample) {
         pending[pendingSamples++] = sample;
-        int n = audio.frame_size();
+        int n = audioFrameSize;
         if (pendingSamples < n) return;
         av_frame_make_writable(audioFrame);
         new FloatPointer(audioFrame.data(0)).put(pending, 0, n);
