@@ -16,7 +16,7 @@ import java.util.logging.Logger;
  *
  * <p>Set up as FFmpeg's wrapper does (quality rate control at the target bitrate, one thread, no
  * frame skipping, CAVLC baseline, IDR every {@code gop} pictures), so the stream is the same kind
- * as before, at GStreamer's medium complexity. One owner: the encoder thread; the native encoder and the structs handed to it are
+ * as before. One owner: the encoder thread; the native encoder and the structs handed to it are
  * freed once by {@link #close}.
  */
 final class SystemOpenH264 implements AutoCloseable {
@@ -136,10 +136,11 @@ final class SystemOpenH264 implements AutoCloseable {
             p.setFloat(40, fps);
             p.setInt(44, bitrate);
             p.setInt(48, bitrate);
-            // MEDIUM_COMPLEXITY, as GStreamer's openh264enc: OpenH264's own default (LOW) saves about 5 %
-            // of the encoder's time but loses 0.1-0.15 dB and up to 0.01 SSIM at the same bitrate
-            // (docs/benchmarks.md, picture quality against the GStreamer pipeline).
-            p.setInt(EXT_COMPLEXITY, 1);
+            // LOW_COMPLEXITY (OpenH264's and FFmpeg's default; GStreamer's openh264enc uses MEDIUM).
+            // Measured side by side (docs/benchmarks.md, PeerBench): MEDIUM cost the encoder thread
+            // 15-30 % more and gave talking heads nothing (34.81 -> 34.82 dB, SSIM 0.9943 -> 0.9944),
+            // full motion +0.03 dB and +0.006 SSIM; LOW stays within 0.15 dB of the GStreamer pipeline.
+            p.setInt(EXT_COMPLEXITY, 0);
             p.setInt(EXT_INTRA_PERIOD, gop);
             p.setInt(EXT_SPS_PPS_STRATEGY, 0); // CONSTANT_ID: the extradata's SPS/PPS hold for the whole stream
             p.setInt(EXT_ENTROPY, 0); // CAVLC, baseline
