@@ -69,6 +69,7 @@ class PeerBench {
                 .put("work", "2x2 grid 1280x720@25, 1.5 Mb/s H.264 + AAC, MP4 + HLS + RTMP");
         List<String> table = new ArrayList<>();
         List<String> qualityTable = new ArrayList<>();
+        List<String> spread = new ArrayList<>();
         for (String motion : MOTIONS) {
             List<byte[]> video = IngestBench.capture(true, 0x5001, motion);
             List<List<byte[]>> tracks = new ArrayList<>();
@@ -106,6 +107,7 @@ class PeerBench {
             for (List<Result> rs : runs) {
                 if (!rs.isEmpty() && rs.get(0) != null) rounds.put(rs.get(0).pipeline(), new JsonArray(rs.stream().map(r -> IngestBench.round(r.cores())).toList()));
             }
+            for (Map.Entry<String, Object> e : rounds) spread.add("- " + motion + ", " + e.getKey() + ": " + e.getValue());
             all.put(motion, new JsonObject().put("cores", cores).put("coresEachRound", rounds).put("roomcastToPeer", ratios).put("roomcastThreads", plain.threads())
                     .put("files", files(plain, captioned, gst, ffmpeg)).put("quality", quality));
             table.add(String.format("| %s | %.3f | %s | %s | %s | %s | %s |", motion.equals("head") ? "talking head" : "full-motion test pattern",
@@ -116,6 +118,11 @@ class PeerBench {
         System.out.println("| cameras | Roomcast | Roomcast + live captions | GStreamer | FFmpeg | Roomcast / GStreamer (+captions) | Roomcast / FFmpeg (+captions) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
         table.forEach(System.out::println);
+        if (ROUNDS > 1) {
+            System.out.println();
+            System.out.println("Cores in each round (the table gives each pipeline's median):");
+            spread.forEach(System.out::println);
+        }
         System.out.println();
         System.out.println("| cameras | pipeline | MP4 video + audio | Y-PSNR of a camera's tile | SSIM |");
         System.out.println("| --- | --- | --- | --- | --- |");
