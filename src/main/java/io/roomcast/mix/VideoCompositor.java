@@ -112,7 +112,7 @@ public final class VideoCompositor implements AutoCloseable {
             // A camera a few pixels larger than its tile (360p cameras in the 720p grid, whose tiles are
             // the gaps smaller): its centre is copied as it is. Scaling by 0.98 would cost a swscale
             // pass per picture and blur it; what is lost is at most 1/16 of each side, split between its two edges.
-            copyInto(canvas, t.x(), t.y(), pic, Layout.even((sw - t.w()) / 2), Layout.even((sh - t.h()) / 2), t.w(), t.h());
+            copyInto(canvas, t.x(), t.y(), pic, cropOffset(sw, t.w()), cropOffset(sh, t.h()), t.w(), t.h());
             return;
         }
         // Fit: the whole picture, centred, aspect kept; the background shows in the margins.
@@ -143,6 +143,11 @@ public final class VideoCompositor implements AutoCloseable {
         if (scratch == null) return;
         sws_scale(ctx, pic.data(), pic.linesize(), 0, sh, scratch.data(), scratch.linesize());
         copyInto(canvas, x, y, scratch, 0, 0, dw, dh);
+    }
+
+    /** Where the copied part of a nearly fitting picture side starts: centred, even for chroma. */
+    public static int cropOffset(int size, int tile) {
+        return Layout.even((size - tile) / 2);
     }
 
     /** Whether a picture side of {@code size} covers a tile side of {@code tile} with at most 1/16 to spare. */

@@ -4,6 +4,7 @@ import io.roomcast.ingest.Decoder;
 import io.roomcast.ingest.Depacketizer;
 import io.roomcast.ingest.RtpPacket;
 import io.roomcast.mix.Layout;
+import io.roomcast.mix.VideoCompositor;
 import io.vertx.core.json.JsonObject;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -41,7 +42,7 @@ final class CompositeQuality {
         List<Layout.Feed> feeds = List.of(new Layout.Feed("a", "A", "camera"), new Layout.Feed("b", "B", "camera"),
                 new Layout.Feed("c", "C", "camera"));
         Layout.Tile t = Layout.tiles("GRID", 9, 1280, 720, feeds).get(0);
-        return new Placement(t.x() - Layout.even((CAMERA_W - t.w()) / 2), t.y() - Layout.even((CAMERA_H - t.h()) / 2));
+        return new Placement(t.x() - VideoCompositor.cropOffset(CAMERA_W, t.w()), t.y() - VideoCompositor.cropOffset(CAMERA_H, t.h()));
     }
 
     /** The peers' layouts put the first camera at (0, 0), unscaled. */

@@ -53,7 +53,9 @@ class PeerBench {
     /** How many times each pipeline runs, in turns; the median run of each is reported. */
     static final int ROUNDS = Integer.getInteger("bench.rounds", 1);
 
-    record Result(String pipeline, double cores, Path mp4, long mp4Bytes, long rtmpPackets, double recordedSeconds, JsonObject threads) {
+    /** One run; {@code camera} is where the first camera's picture sits in its composite (for the quality measure). */
+    record Result(String pipeline, double cores, Path mp4, CompositeQuality.Placement camera, long mp4Bytes, long rtmpPackets,
+                  double recordedSeconds, JsonObject threads) {
         double mbps() {
             return mp4Bytes * 8 / recordedSeconds / 1e6;
         }
@@ -110,7 +112,7 @@ class PeerBench {
             for (Map.Entry<String, Object> e : rounds) spread.add("- " + motion + ", " + e.getKey() + ": " + e.getValue());
             all.put(motion, new JsonObject().put("cores", cores).put("coresEachRound", rounds).put("roomcastToPeer", ratios).put("roomcastThreads", plain.threads())
                     .put("files", files(plain, captioned, gst, ffmpeg)).put("quality", quality));
-            table.add(String.format("| %s | %.3f | %s | %s | %s | %s | %s |", motion.equals("head") ? "talking head" : "full-motion test pattern",
+            table.add(String.format("| %s | %.3f | %s | %s | %s | %s | %s |", label(motion),
                     plain.cores(), captioned == null ? "-" : String.format("%.3f", captioned.cores()), fmt(gst), fmt(ffmpeg),
                     ratio(plain, captioned, gst), ratio(plain, captioned, ffmpeg)));
         }
@@ -137,6 +139,10 @@ class PeerBench {
         return sorted.isEmpty() ? null : sorted.get((sorted.size() - 1) / 2);
     }
 
+    private static String label(String motion) {
+        return motion.equals("head") ? "talking head" : "full-motion test pattern";
+    }
+
     private static String fmt(Result r) {
         return r == null ? "not installed" : String.format("%.3f", r.cores());
     }
@@ -157,10 +163,10 @@ class PeerBench {
         JsonObject out = new JsonObject();
         for (Result r : results) {
             if (r == null) continue;
-            CompositeQuality.Placement at = r.pipeline().startsWith("Roomcast") ? CompositeQuality.roomcast() : CompositeQuality.topLeft();
-            JsonObject q = CompositeQuality.compare(reference, CompositeQuality.pictures(r.mp4(), at), 25).put("mbps", IngestBench.round(r.mbps()));
+            JsonObject q = CompositeQuality.compare(reference, CompositeQuality.pictures(r.mp4(), r.camera()), 25)
+                    .put("mbps", IngestBench.round(r.mbps()));
             out.put(r.pipeline(), q);
-            rows.add(String.format("| %s | %s | %.2f Mb/s | %.2f dB | %.4f |", motion.equals("head") ? "talking head" : "full-motion test pattern",
+            rows.add(String.format("| %s | %s | %.2f Mb/s | %.2f dB | %.4f |", label(motion),
                     r.pipeline(), r.mbps(), q.getDouble("yPsnrDb"), q.getDouble("ssim")));
         }
         return out;
@@ -232,7 +238,7 @@ class PeerBench {
             JsonObject file = done.getJsonObject("file");
             Path mp4 = Media.download(file.getString("fileUrl"), work.resolve("roomcast-" + System.nanoTime() + ".mp4"));
             return new Result(captions ? "Roomcast jar (recording + HLS + RTMP + live captions)" : "Roomcast jar (recording + HLS + RTMP)",
-                    m.cores(), mp4, file.getLong("size"), rtmp.packets.get(), file.getJsonObject("meta").getDouble("duration"), m.threads());
+                    m.cores(), mp4, CompositeQuality.roomcast(), file.getLong("size"), rtmp.packets.get(), file.getJsonObject("meta").getDouble("duration"), m.threads());
         }
     }
 
@@ -329,7 +335,7 @@ class PeerBench {
             assertEquals("h264", probe.videoCodec(), name + " wrote " + probe + "; log: " + Files.readString(log));
             // FFmpeg analyzes its RTP inputs for a few seconds before it writes: its file starts later.
             assertTrue(probe.seconds() > SECONDS - 10, name + " recorded " + probe);
-            return new Result(name, m.cores(), mp4, Files.size(mp4), rtmp.packets.get(), probe.seconds(), m.threads());
+            return new Result(name, m.cores(), mp4, CompositeQuality.topLeft(), Files.size(mp4), rtmp.packets.get(), probe.seconds(), m.threads());
         }
     }
 }
